@@ -1,4 +1,5 @@
-// Spectral norm of a weight matrix: exact (SVD) and by power iteration (PAPER.md, σReparam).
+// Spectral norm of a weight matrix: exact (eigendecomposition) and by power iteration (PAPER.md,
+// σReparam).
 //
 //   sigma::PowerIteration p = sigma::power_iteration(w, u, /*steps=*/1);
 //   // p.sigma is differentiable in w; p.u and p.v carry no gradient.
@@ -22,10 +23,11 @@ struct PowerIteration {
 // exactly as the official implementation (the gradient flows through sigma, not through u, v).
 PowerIteration power_iteration(const at::Tensor& w, const at::Tensor& u, int64_t steps);
 
-// Largest singular value of a 2-D matrix by SVD (float64 internally). For tests and analysis.
+// Largest singular value of a 2-D matrix, exact to float64 (eigenvalues of the smaller Gram
+// matrix). For initialisation, tests and analysis.
 double exact_spectral_norm(const at::Tensor& w);
 
-// First right singular vector (in,) of a 2-D matrix by SVD, in w's dtype.
+// First right singular vector (in,) of a 2-D matrix, unit norm, in w's dtype.
 at::Tensor top_right_singular_vector(const at::Tensor& w);
 
 }  // namespace sigma

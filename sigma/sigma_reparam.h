@@ -23,7 +23,7 @@ class Module;
 
 namespace sigma {
 
-// How gamma starts. kSigma0 is the official PyTorch code: gamma = sigma(W0) from an exact SVD,
+// How gamma starts. kSigma0 is the official PyTorch code: gamma = sigma(W0) computed exactly,
 // so W_hat == W at step 0. kOne is the paper's pseudocode and the JAX speech code: gamma = 1,
 // so W_hat starts with spectral norm 1.
 enum class GammaInit { kSigma0, kOne };

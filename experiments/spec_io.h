@@ -1,0 +1,44 @@
+// Loading, merging, validating and printing experiment specs (experiments/spec.proto).
+//
+//   absl::StatusOr<ExperimentSpec> spec =
+//       experiments::load_spec("experiments/specs/vit/sigma_reparam.textproto",
+//                              {"optimizer { lr: 3e-3 }"});
+//
+// Every error names the file (or the --set fragment), the field path and what was expected,
+// and is reported before any training starts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <google/protobuf/message.h>
+
+#include "experiments/spec.pb.h"
+
+namespace experiments {
+
+using sigma_reparam::ExperimentSpec;
+
+// Parses a text-format spec file, merges each override fragment on top in order (a fragment
+// is text format too: "optimizer { lr: 3e-3 } run { steps: 100 }"), fills every unset field
+// with its default, and validates. Unknown fields, wrong types and invalid values fail with
+// InvalidArgument; an unreadable file with NotFound.
+absl::StatusOr<ExperimentSpec> load_spec(const std::string& path,
+                                         const std::vector<std::string>& overrides = {});
+
+// Parses text-format spec contents; `source` names them in errors.
+absl::StatusOr<ExperimentSpec> parse_spec(const std::string& text, const std::string& source);
+
+// Checks every value; the message lists each problem as "field.path: reason" on its own line.
+absl::Status validate_spec(const ExperimentSpec& spec);
+
+// Sets every unset optional field of `message` (recursively, through set oneof members) to its
+// declared default, so that a resolved spec shows every value a run used.
+void fill_defaults(google::protobuf::Message* message);
+
+// Text format of a resolved spec, with a header comment.
+std::string spec_to_text(const ExperimentSpec& spec);
+
+}  // namespace experiments
