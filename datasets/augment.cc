@@ -13,7 +13,9 @@ uint64_t mix_seed(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
-at::Generator make_generator(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
+at::Generator make_generator(uint64_t seed) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
 
 EpochBatcher::EpochBatcher(int64_t examples, int64_t batch_size, uint64_t seed)
     : examples_(examples), batch_size_(batch_size), seed_(seed) {

@@ -3,10 +3,10 @@
 // run would, with no generator state to save.
 #pragma once
 
-#include <cstdint>
-
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
+
+#include <cstdint>
 
 namespace datasets {
 

@@ -1,19 +1,18 @@
 #include "experiments/experiment_main.h"
 
+#include <absl/flags/flag.h>
+#include <absl/flags/parse.h>
+#include <absl/flags/usage.h>
+#include <absl/strings/str_cat.h>
+#include <google/protobuf/stubs/common.h>
 #include <sys/stat.h>
+#include <torch/version.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <vector>
-
-#include <absl/flags/flag.h>
-#include <absl/flags/parse.h>
-#include <absl/flags/usage.h>
-#include <absl/strings/str_cat.h>
-#include <google/protobuf/stubs/common.h>
-#include <torch/version.h>
 
 #include "experiments/runtime.h"
 #include "experiments/spec_io.h"
@@ -81,9 +80,12 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
       "  [--output_dir=DIR] [--run_name=NAME] [--resume] [--overwrite] [--quiet]"));
   std::vector<std::string> sets = extract_set_flags(argc, argv);
   absl::ParseCommandLine(argc, argv);
-  if (absl::GetFlag(FLAGS_steps) >= 0) sets.push_back(absl::StrCat("run { steps: ", absl::GetFlag(FLAGS_steps), " }"));
-  if (absl::GetFlag(FLAGS_seed) >= 0) sets.push_back(absl::StrCat("run { seed: ", absl::GetFlag(FLAGS_seed), " }"));
-  if (absl::GetFlag(FLAGS_threads) >= 0) sets.push_back(absl::StrCat("run { threads: ", absl::GetFlag(FLAGS_threads), " }"));
+  if (absl::GetFlag(FLAGS_steps) >= 0)
+    sets.push_back(absl::StrCat("run { steps: ", absl::GetFlag(FLAGS_steps), " }"));
+  if (absl::GetFlag(FLAGS_seed) >= 0)
+    sets.push_back(absl::StrCat("run { seed: ", absl::GetFlag(FLAGS_seed), " }"));
+  if (absl::GetFlag(FLAGS_threads) >= 0)
+    sets.push_back(absl::StrCat("run { threads: ", absl::GetFlag(FLAGS_threads), " }"));
 
   const std::string spec_flag = absl::GetFlag(FLAGS_spec);
   const std::string spec_path = resolve_input(spec_flag.empty() ? binary.default_spec : spec_flag);
@@ -102,7 +104,8 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
               << "\n";
     return 2;
   }
-  const std::string run_name = absl::GetFlag(FLAGS_run_name).empty() ? spec->name() : absl::GetFlag(FLAGS_run_name);
+  const std::string run_name =
+      absl::GetFlag(FLAGS_run_name).empty() ? spec->name() : absl::GetFlag(FLAGS_run_name);
   const std::string run_dir = absl::GetFlag(FLAGS_output_dir).empty()
                                   ? workspace() + "/runs/" + binary.experiment + "/" + run_name
                                   : resolve_output(absl::GetFlag(FLAGS_output_dir));
@@ -111,7 +114,8 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   const sigma_reparam::RunResult previous = read_result(run_dir);
   if (resume) {
     if (previous.status() == sigma_reparam::RunResult::COMPLETED) {
-      std::cout << run_dir << " is already COMPLETED (" << previous.step() << " steps); nothing to resume.\n";
+      std::cout << run_dir << " is already COMPLETED (" << previous.step()
+                << " steps); nothing to resume.\n";
       return 0;
     }
     // A resumed run continues with exactly the spec it started with.

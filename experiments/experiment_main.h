@@ -18,8 +18,8 @@
 namespace experiments {
 
 struct ExperimentBinary {
-  std::string experiment;    // "vit": runs/vit/...
-  std::string default_spec;  // workspace-relative
+  std::string experiment;                          // "vit": runs/vit/...
+  std::string default_spec;                        // workspace-relative
   sigma_reparam::ExperimentSpec::ModelCase model;  // the family this binary trains
   std::function<std::unique_ptr<Task>(const sigma_reparam::ExperimentSpec&)> make_task;
 };

@@ -1,12 +1,12 @@
 #include "experiments/optimizer.h"
 
-#include <cmath>
-
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <torch/optim/adagrad.h>
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
+
+#include <cmath>
 
 namespace experiments {
 
@@ -78,11 +78,13 @@ Optimizer::Optimizer(const OptimizerSpec& spec, const torch::nn::Module& model) 
       };
       groups.emplace_back(decay_, opts(wd));
       groups.emplace_back(no_decay_, opts(0.0));
-      optimizer_ = std::make_unique<torch::optim::Adagrad>(groups, torch::optim::AdagradOptions(lr));
+      optimizer_ =
+          std::make_unique<torch::optim::Adagrad>(groups, torch::optim::AdagradOptions(lr));
       break;
     }
     default:
-      TORCH_CHECK(false, "optimizer.kind: unsupported value ", OptimizerSpec::Kind_Name(spec.kind()));
+      TORCH_CHECK(false, "optimizer.kind: unsupported value ",
+                  OptimizerSpec::Kind_Name(spec.kind()));
   }
 }
 

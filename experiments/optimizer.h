@@ -3,14 +3,14 @@
 // position embeddings and class tokens out of weight decay and LARS adaptation.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/archive.h>
+
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "experiments/spec.pb.h"
 

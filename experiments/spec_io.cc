@@ -1,15 +1,15 @@
 #include "experiments/spec_io.h"
 
-#include <algorithm>
-#include <cmath>
-#include <fstream>
-#include <sstream>
-
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
 
 namespace experiments {
 namespace {
@@ -28,8 +28,8 @@ class CollectErrors : public pb::io::ErrorCollector {
   void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
     std::string error = absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message);
     if (line >= 0 && line < static_cast<int>(lines_.size())) {
-      absl::StrAppend(&error, "\n    ", lines_[line], "\n    ", std::string(std::max(0, column), ' '),
-                      "^");
+      absl::StrAppend(&error, "\n    ", lines_[line], "\n    ",
+                      std::string(std::max(0, column), ' '), "^");
     }
     errors_.push_back(error);
   }
@@ -68,8 +68,7 @@ class Checker {
   std::vector<std::string> problems_;
 };
 
-void check_transformer(const sigma_reparam::TransformerSpec& t, const std::string& p,
-                       Checker& c) {
+void check_transformer(const sigma_reparam::TransformerSpec& t, const std::string& p, Checker& c) {
   c.expect(t.depth() >= 1, p + ".depth", absl::StrCat(t.depth(), " must be >= 1"));
   c.expect(t.width() >= 1, p + ".width", absl::StrCat(t.width(), " must be >= 1"));
   c.expect(t.heads() >= 1, p + ".heads", absl::StrCat(t.heads(), " must be >= 1"));
@@ -88,8 +87,8 @@ void check_transformer(const sigma_reparam::TransformerSpec& t, const std::strin
   c.fraction(t.attention_dropout(), p + ".attention_dropout");
   c.positive(t.layer_norm_eps(), p + ".layer_norm_eps");
   const auto& s = t.sigma_reparam();
-  c.expect(s.gamma_init() != sigma_reparam::GAMMA_INIT_UNSPECIFIED,
-           p + ".sigma_reparam.gamma_init", "must be SIGMA0 or ONE");
+  c.expect(s.gamma_init() != sigma_reparam::GAMMA_INIT_UNSPECIFIED, p + ".sigma_reparam.gamma_init",
+           "must be SIGMA0 or ONE");
   c.positive(s.init_gain(), p + ".sigma_reparam.init_gain");
   c.expect(s.power_steps() >= 1, p + ".sigma_reparam.power_steps",
            absl::StrCat(s.power_steps(), " must be >= 1"));
@@ -130,18 +129,35 @@ void fill_defaults(pb::Message* message) {
     }
     if (r->HasField(*message, f)) continue;
     switch (f->cpp_type()) {
-      case pb::FieldDescriptor::CPPTYPE_INT32: r->SetInt32(message, f, f->default_value_int32()); break;
-      case pb::FieldDescriptor::CPPTYPE_INT64: r->SetInt64(message, f, f->default_value_int64()); break;
-      case pb::FieldDescriptor::CPPTYPE_UINT32: r->SetUInt32(message, f, f->default_value_uint32()); break;
-      case pb::FieldDescriptor::CPPTYPE_UINT64: r->SetUInt64(message, f, f->default_value_uint64()); break;
-      case pb::FieldDescriptor::CPPTYPE_DOUBLE: r->SetDouble(message, f, f->default_value_double()); break;
-      case pb::FieldDescriptor::CPPTYPE_FLOAT: r->SetFloat(message, f, f->default_value_float()); break;
-      case pb::FieldDescriptor::CPPTYPE_BOOL: r->SetBool(message, f, f->default_value_bool()); break;
-      case pb::FieldDescriptor::CPPTYPE_ENUM: r->SetEnum(message, f, f->default_value_enum()); break;
+      case pb::FieldDescriptor::CPPTYPE_INT32:
+        r->SetInt32(message, f, f->default_value_int32());
+        break;
+      case pb::FieldDescriptor::CPPTYPE_INT64:
+        r->SetInt64(message, f, f->default_value_int64());
+        break;
+      case pb::FieldDescriptor::CPPTYPE_UINT32:
+        r->SetUInt32(message, f, f->default_value_uint32());
+        break;
+      case pb::FieldDescriptor::CPPTYPE_UINT64:
+        r->SetUInt64(message, f, f->default_value_uint64());
+        break;
+      case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+        r->SetDouble(message, f, f->default_value_double());
+        break;
+      case pb::FieldDescriptor::CPPTYPE_FLOAT:
+        r->SetFloat(message, f, f->default_value_float());
+        break;
+      case pb::FieldDescriptor::CPPTYPE_BOOL:
+        r->SetBool(message, f, f->default_value_bool());
+        break;
+      case pb::FieldDescriptor::CPPTYPE_ENUM:
+        r->SetEnum(message, f, f->default_value_enum());
+        break;
       case pb::FieldDescriptor::CPPTYPE_STRING:
         if (f->has_default_value()) r->SetString(message, f, f->default_value_string());
         break;
-      case pb::FieldDescriptor::CPPTYPE_MESSAGE: break;
+      case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+        break;
     }
   }
 }
@@ -171,13 +187,10 @@ absl::StatusOr<ExperimentSpec> load_spec(const std::string& path,
     if (extra->model_case() != ExperimentSpec::MODEL_NOT_SET &&
         spec->model_case() != ExperimentSpec::MODEL_NOT_SET &&
         extra->model_case() != spec->model_case()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--set='", fragment, "': sets model ", extra->GetDescriptor()
-                                                                  ->FindFieldByNumber(extra->model_case())
-                                                                  ->name(),
-                       " but ", path, " is a ",
-                       spec->GetDescriptor()->FindFieldByNumber(spec->model_case())->name(),
-                       " spec"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--set='", fragment, "': sets model ",
+          extra->GetDescriptor()->FindFieldByNumber(extra->model_case())->name(), " but ", path,
+          " is a ", spec->GetDescriptor()->FindFieldByNumber(spec->model_case())->name(), " spec"));
     }
     spec->MergeFrom(*extra);
   }
@@ -185,8 +198,8 @@ absl::StatusOr<ExperimentSpec> load_spec(const std::string& path,
   absl::Status valid = validate_spec(*spec);
   if (!valid.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, overrides.empty() ? "" : " (with --set overrides)",
-                     ": invalid spec:\n", valid.message()));
+        absl::StrCat(path, overrides.empty() ? "" : " (with --set overrides)", ": invalid spec:\n",
+                     valid.message()));
   }
   return spec;
 }
@@ -199,7 +212,8 @@ absl::Status validate_spec(const ExperimentSpec& s) {
       check_vit(s.vit(), "vit", c);
       break;
     case ExperimentSpec::MODEL_NOT_SET:
-      c.expect(false, "model", "no model set: expected one of vit, simclr, translation, speech, lm");
+      c.expect(false, "model",
+               "no model set: expected one of vit, simclr, translation, speech, lm");
       break;
     default:
       break;  // families validated by their own issues' code
@@ -214,10 +228,11 @@ absl::Status validate_spec(const ExperimentSpec& s) {
   c.expect(data.dataset() != sigma_reparam::DataSpec::DATASET_UNSPECIFIED, "data.dataset",
            "must be set");
   if (data.dataset() == sigma_reparam::DataSpec::FASHION_MNIST && s.has_vit()) {
-    c.expect(s.vit().image_size() == 28 && s.vit().channels() == 1 && s.vit().num_classes() == 10,
-             "vit", absl::StrCat("FASHION_MNIST needs image_size 28, channels 1, num_classes 10; "
-                                 "got ", s.vit().image_size(), ", ", s.vit().channels(), ", ",
-                                 s.vit().num_classes()));
+    c.expect(
+        s.vit().image_size() == 28 && s.vit().channels() == 1 && s.vit().num_classes() == 10, "vit",
+        absl::StrCat("FASHION_MNIST needs image_size 28, channels 1, num_classes 10; "
+                     "got ",
+                     s.vit().image_size(), ", ", s.vit().channels(), ", ", s.vit().num_classes()));
   }
   if (data.train_subset() > 0 && data.train_subset() < data.batch_size()) {
     c.expect(false, "data.train_subset",
@@ -244,7 +259,8 @@ absl::Status validate_spec(const ExperimentSpec& s) {
            "must be COSINE, LINEAR or CONSTANT");
   c.expect(sch.warmup_steps() >= 0, "schedule.warmup_steps", "must be >= 0");
   c.expect(sch.final_lr_fraction() >= 0 && sch.final_lr_fraction() <= 1,
-           "schedule.final_lr_fraction", absl::StrCat(sch.final_lr_fraction(), " must be in [0, 1]"));
+           "schedule.final_lr_fraction",
+           absl::StrCat(sch.final_lr_fraction(), " must be in [0, 1]"));
 
   const auto& r = s.run();
   c.expect(r.steps() >= 0, "run.steps", absl::StrCat(r.steps(), " must be >= 0"));

@@ -8,12 +8,12 @@
 // and is reported before any training starts.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 #include <google/protobuf/message.h>
+
+#include <string>
+#include <vector>
 
 #include "experiments/spec.pb.h"
 

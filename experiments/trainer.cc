@@ -1,6 +1,10 @@
 #include "experiments/trainer.h"
 
+#include <ATen/ATen.h>
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/json_util.h>
 #include <sys/stat.h>
+#include <torch/serialize/archive.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,11 +14,6 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
-
-#include <ATen/ATen.h>
-#include <google/protobuf/text_format.h>
-#include <google/protobuf/util/json_util.h>
-#include <torch/serialize/archive.h>
 
 #include "datasets/augment.h"
 #include "experiments/optimizer.h"
@@ -68,16 +67,18 @@ void make_dirs(const std::string& path) {
 std::string format_duration(double seconds) {
   const auto s = static_cast<int64_t>(std::max(0.0, seconds));
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%ld:%02ld", static_cast<long>(s / 60), static_cast<long>(s % 60));
+  std::snprintf(buf, sizeof(buf), "%ld:%02ld", static_cast<long>(s / 60),
+                static_cast<long>(s % 60));
   return buf;
 }
 
 // Live progress: one rewritten line on a terminal, a plain line per log step otherwise.
 class Progress {
  public:
-  Progress(bool enabled, int64_t total) : enabled_(enabled), tty_(isatty(STDOUT_FILENO)), total_(total) {}
-  void update(int64_t step, double loss, double min_entropy, double steps_per_second,
-              bool log_step, const std::string& extra) {
+  Progress(bool enabled, int64_t total)
+      : enabled_(enabled), tty_(isatty(STDOUT_FILENO)), total_(total) {}
+  void update(int64_t step, double loss, double min_entropy, double steps_per_second, bool log_step,
+              const std::string& extra) {
     if (!enabled_ || (!tty_ && !log_step)) return;
     if (tty_ && !log_step && step % 5 != 0) return;
     const double eta = steps_per_second > 0 ? (total_ - step) / steps_per_second : 0;
@@ -113,7 +114,8 @@ void save_checkpoint(const std::string& dir, torch::nn::Module& model, const Opt
   }
 }
 
-TrainerState load_checkpoint(const std::string& dir, torch::nn::Module& model, Optimizer& optimizer) {
+TrainerState load_checkpoint(const std::string& dir, torch::nn::Module& model,
+                             Optimizer& optimizer) {
   const std::string path = dir + "/checkpoint.pt";
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
@@ -221,7 +223,8 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
       at::manual_seed(datasets::mix_seed(static_cast<uint64_t>(run.seed()), step));
       model.train();
       const bool log_step = step == 1 || step % run.log_interval() == 0 || step == total;
-      const bool eval_step = step == total || (run.eval_interval() > 0 && step % run.eval_interval() == 0);
+      const bool eval_step =
+          step == total || (run.eval_interval() > 0 && step % run.eval_interval() == 0);
       const double lr = scheduled_lr(spec.schedule(), spec.optimizer().lr(), step - 1, total);
       optimizer.zero_grad();
       models::AttentionObservation observation;
@@ -274,8 +277,10 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
           auto* le = m.add_entropy();
           le->set_layer(static_cast<int>(layer));
           le->set_mean(e.mean.item<double>());
-          for (int64_t h = 0; h < e.per_head.size(0); ++h) le->add_per_head(e.per_head[h].item<double>());
-          if (min_entropy.size() <= layer) min_entropy.push_back(std::numeric_limits<double>::infinity());
+          for (int64_t h = 0; h < e.per_head.size(0); ++h)
+            le->add_per_head(e.per_head[h].item<double>());
+          if (min_entropy.size() <= layer)
+            min_entropy.push_back(std::numeric_limits<double>::infinity());
           min_entropy[layer] = std::min(min_entropy[layer], le->mean());
         }
         last_min_entropy = std::numeric_limits<double>::infinity();
@@ -327,7 +332,8 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
         for (double e : min_entropy) state.add_min_entropy_per_layer(e);
         save_checkpoint(dir, model, optimizer, state);
       }
-      if (options.interrupt_after_step > 0 && step == options.interrupt_after_step && step < total) {
+      if (options.interrupt_after_step > 0 && step == options.interrupt_after_step &&
+          step < total) {
         return result;  // as if killed: result stays RUNNING
       }
     }
@@ -352,7 +358,9 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
                   static_cast<long>(total), format_duration(result.wall_seconds()).c_str(),
                   result.eval_loss(),
                   result.has_eval_accuracy()
-                      ? (" | eval accuracy " + std::to_string(100 * result.eval_accuracy()).substr(0, 5) + "%").c_str()
+                      ? (" | eval accuracy " +
+                         std::to_string(100 * result.eval_accuracy()).substr(0, 5) + "%")
+                            .c_str()
                       : "");
     progress.line(buf);
   }

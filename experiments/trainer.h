@@ -14,11 +14,11 @@
 // resumed run with the same thread count reproduces an uninterrupted one bit for bit.
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
+
+#include <cstdint>
+#include <string>
 
 #include "experiments/spec.pb.h"
 #include "models/attention.h"
@@ -33,8 +33,8 @@ class Task {
   virtual int64_t examples_per_epoch() const = 0;
 
   struct Output {
-    at::Tensor loss;                   // () with gradient
-    double accuracy = -1;              // on the training batch, if meaningful (< 0: none)
+    at::Tensor loss;       // () with gradient
+    double accuracy = -1;  // on the training batch, if meaningful (< 0: none)
   };
   // Forward pass on the training batch of the 1-based `step`, which must depend only on
   // (seed, step). Fills `observation` when given.

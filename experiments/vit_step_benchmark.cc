@@ -3,13 +3,14 @@
 //
 //   bazel run -c opt //experiments:vit_step_benchmark
 //
-// Case arguments: (width, depth, heads, batch); patch 7 on 28x28 images (17 tokens). Counters: baseline_ms, sigma_ms and overhead = sigma / baseline.
-#include <chrono>
-
+// Case arguments: (width, depth, heads, batch); patch 7 on 28x28 images (17 tokens). Counters:
+// baseline_ms, sigma_ms and overhead = sigma / baseline.
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/adamw.h>
+
+#include <chrono>
 
 #include "experiments/runtime.h"
 #include "models/vit.h"

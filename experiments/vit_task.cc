@@ -1,9 +1,9 @@
 #include "experiments/vit_task.h"
 
-#include <stdexcept>
-
 #include <ATen/ATen.h>
 #include <torch/nn/functional/loss.h>
+
+#include <stdexcept>
 
 #include "experiments/model_config.h"
 
@@ -41,12 +41,14 @@ Task::Output VitTask::train_forward(int64_t step, models::AttentionObservation* 
   at::Generator gen = datasets::make_generator(
       datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0xDA7Aull, step));
   const double black = -datasets::kFashionMnistMean / datasets::kFashionMnistStd;
-  images = datasets::random_crop_flip(images, data.crop_padding(), black, data.horizontal_flip(), gen);
+  images =
+      datasets::random_crop_flip(images, data.crop_padding(), black, data.horizontal_flip(), gen);
   at::Tensor logits = model_->forward(images, observation);  // (B, classes)
   Output out;
   out.loss = torch::nn::functional::cross_entropy(
       logits, labels,
-      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(spec_.vit().label_smoothing()));
+      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
+          spec_.vit().label_smoothing()));
   out.accuracy = logits.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
   return out;
 }

@@ -1,14 +1,13 @@
 #include "models/attention.h"
 
-#include <cmath>
-
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
+#include <cmath>
+
 namespace models {
 
-MultiHeadAttentionImpl::MultiHeadAttentionImpl(const TransformerConfig& c,
-                                               const LayerFactory& make)
+MultiHeadAttentionImpl::MultiHeadAttentionImpl(const TransformerConfig& c, const LayerFactory& make)
     : heads_(c.heads), head_dim_(c.width / c.heads) {
   TORCH_CHECK(c.width % c.heads == 0, "MultiHeadAttention: heads (", c.heads,
               ") must divide width (", c.width, ")");
@@ -46,9 +45,9 @@ at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const AttentionM
   const int64_t B = x.size(0), T = x.size(1), d = x.size(2);
   std::vector<at::Tensor> parts;
   for (auto& proj : in_proj_) parts.push_back(proj.forward<at::Tensor>(x));
-  at::Tensor qkv = parts.size() == 1 ? parts[0] : at::cat(parts, -1);  // (B, T, 3d)
+  at::Tensor qkv = parts.size() == 1 ? parts[0] : at::cat(parts, -1);     // (B, T, 3d)
   qkv = qkv.view({B, T, 3, heads_, head_dim_}).permute({2, 0, 3, 1, 4});  // (3, B, H, T, hd)
-  at::Tensor q = qkv[0], k = qkv[1], v = qkv[2];                         // (B, H, T, hd)
+  at::Tensor q = qkv[0], k = qkv[1], v = qkv[2];                          // (B, H, T, hd)
   if (!q_norm_.is_empty()) {
     q = q_norm_.forward<at::Tensor>(q);
     k = k_norm_.forward<at::Tensor>(k);

@@ -2,13 +2,13 @@
 // entropy of every head (PAPER.md, "Definitions") when asked, and nothing extra when not.
 #pragma once
 
-#include <cstdint>
-#include <vector>
-
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/pimpl.h>
+
+#include <cstdint>
+#include <vector>
 
 #include "models/config.h"
 #include "models/layer_factory.h"
@@ -26,7 +26,7 @@ struct AttentionMask {
 // Filled by a forward pass when the caller passes one (DESIGN.md, "Observations without
 // hooks"): one entry per attention layer, in order.
 struct AttentionObservation {
-  bool keep_maps = false;                       // also keep the probabilities (for plots)
+  bool keep_maps = false;                        // also keep the probabilities (for plots)
   std::vector<sigma::AttentionEntropy> entropy;  // per layer
   std::vector<at::Tensor> maps;                  // per layer (B, H, Tq, Tk), if keep_maps
 };

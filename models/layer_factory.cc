@@ -39,9 +39,10 @@ torch::nn::AnyModule LayerFactory::linear(int64_t in, int64_t out, bool bias) co
 
 torch::nn::AnyModule LayerFactory::patch_conv(int64_t in, int64_t out, int64_t patch) const {
   if (config_.reparam != Reparam::kNone) {
-    return torch::nn::AnyModule(sigma::SigmaReparamConv2d(
-        sigma::SigmaReparamConv2dOptions(in, out, patch).stride(patch).reparam(
-            reparam_options(config_))));
+    return torch::nn::AnyModule(
+        sigma::SigmaReparamConv2d(sigma::SigmaReparamConv2dOptions(in, out, patch)
+                                      .stride(patch)
+                                      .reparam(reparam_options(config_))));
   }
   torch::nn::Conv2d conv(torch::nn::Conv2dOptions(in, out, patch).stride(patch));
   sigma::trunc_normal_(conv->weight, init_std(config_));

@@ -6,9 +6,9 @@
 //   torch::nn::AnyModule fc = make.linear(64, 256);   // fc.forward<at::Tensor>(x)
 #pragma once
 
-#include <cstdint>
-
 #include <torch/nn/modules/container/any.h>
+
+#include <cstdint>
 
 #include "models/config.h"
 

@@ -1,8 +1,8 @@
 #include "models/transformer.h"
 
-#include <cmath>
-
 #include <ATen/ATen.h>
+
+#include <cmath>
 
 namespace models {
 

@@ -1,11 +1,10 @@
 #include "models/vit.h"
 
-#include <string>
-
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
-
 #include <torch/nn/modules/linear.h>
+
+#include <string>
 
 #include "sigma/init.h"
 
@@ -42,9 +41,9 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
 at::Tensor VisionTransformerImpl::forward(const at::Tensor& images,
                                           AttentionObservation* observation) {
   const int64_t B = images.size(0);
-  at::Tensor x = patch_embed_.forward<at::Tensor>(images);     // (B, d, g, g)
-  x = x.flatten(2).transpose(1, 2);                            // (B, N, d)
-  x = at::cat({cls_token_.expand({B, -1, -1}), x}, 1);         // (B, N+1, d)
+  at::Tensor x = patch_embed_.forward<at::Tensor>(images);  // (B, d, g, g)
+  x = x.flatten(2).transpose(1, 2);                         // (B, N, d)
+  x = at::cat({cls_token_.expand({B, -1, -1}), x}, 1);      // (B, N+1, d)
   x = x + pos_embed_;
   for (auto& block : blocks_) x = block(x, nullptr, observation);
   x = norm_.forward<at::Tensor>(x);

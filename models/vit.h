@@ -9,12 +9,12 @@
 //   vit->forward(images, &obs);                     // obs.entropy: one entry per block
 #pragma once
 
-#include <vector>
-
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/pimpl.h>
+
+#include <vector>
 
 #include "models/config.h"
 #include "models/transformer.h"

@@ -1,11 +1,11 @@
 // Spec loading, --set merging, defaults and validation errors (experiments/spec_io.h).
 #include "experiments/spec_io.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace experiments {
 namespace {
@@ -103,6 +103,46 @@ TEST(SpecIoTest, InvalidValuesNameFieldPaths) {
       {"schedule { final_lr_fraction: 2 }", "schedule.final_lr_fraction", "[0, 1]"},
       {"vit { num_classes: 5 }", "vit", "FASHION_MNIST needs"},
       {"optimizer { nesterov: true momentum: 0 }", "optimizer.nesterov", "momentum > 0"},
+      {"vit { transformer { width: 0 } }", "vit.transformer.width", ">= 1"},
+      {"vit { transformer { heads: 0 } }", "vit.transformer.heads", ">= 1"},
+      {"vit { transformer { mlp_ratio: 0 } }", "vit.transformer.mlp_ratio", "> 0"},
+      {"vit { transformer { norm: NORM_PLACEMENT_UNSPECIFIED } }", "vit.transformer.norm",
+       "PRE_LN, POST_LN or NO_NORM"},
+      {"vit { transformer { reparam: REPARAM_UNSPECIFIED } }", "vit.transformer.reparam",
+       "NONE, SIGMA_REPARAM or SPECTRAL_NORM"},
+      {"vit { transformer { qkv_layout: QKV_LAYOUT_UNSPECIFIED } }", "vit.transformer.qkv_layout",
+       "FUSED_QKV"},
+      {"vit { transformer { attention_dropout: 1 } }", "vit.transformer.attention_dropout",
+       "[0, 1)"},
+      {"vit { transformer { layer_norm_eps: 0 } }", "vit.transformer.layer_norm_eps", "> 0"},
+      {"vit { transformer { sigma_reparam { gamma_init: GAMMA_INIT_UNSPECIFIED } } }",
+       "vit.transformer.sigma_reparam.gamma_init", "SIGMA0 or ONE"},
+      {"vit { transformer { sigma_reparam { init_gain: 0 } } }",
+       "vit.transformer.sigma_reparam.init_gain", "> 0"},
+      {"vit { image_size: 0 }", "vit.image_size", ">= 1"},
+      {"vit { patch_size: 0 }", "vit.patch_size", ">= 1"},
+      {"vit { channels: 0 }", "vit.channels", ">= 1"},
+      {"vit { num_classes: 1 }", "vit.num_classes", ">= 2"},
+      {"vit { label_smoothing: 1 }", "vit.label_smoothing", "[0, 1)"},
+      {"data { dataset: DATASET_UNSPECIFIED }", "data.dataset", "must be set"},
+      {"data { crop_padding: -1 }", "data.crop_padding", ">= 0"},
+      {"data { train_subset: -1 }", "data.train_subset", ">= 0"},
+      {"data { train_subset: 10 }", "data.train_subset", "smaller than batch_size"},
+      {"data { eval_subset: -1 }", "data.eval_subset", ">= 0"},
+      {"optimizer { kind: KIND_UNSPECIFIED }", "optimizer.kind", "ADAMW, SGD, LARS or ADAGRAD"},
+      {"optimizer { weight_decay: -1 }", "optimizer.weight_decay", ">= 0"},
+      {"optimizer { beta1: -0.1 }", "optimizer.beta1", "[0, 1)"},
+      {"optimizer { eps: 0 }", "optimizer.eps", "> 0"},
+      {"optimizer { momentum: 1 }", "optimizer.momentum", "[0, 1)"},
+      {"optimizer { lars_eta: 0 }", "optimizer.lars_eta", "> 0"},
+      {"optimizer { clip_grad_norm: -1 }", "optimizer.clip_grad_norm", ">= 0"},
+      {"schedule { kind: KIND_UNSPECIFIED }", "schedule.kind", "COSINE, LINEAR or CONSTANT"},
+      {"schedule { warmup_steps: -1 }", "schedule.warmup_steps", ">= 0"},
+      {"run { steps: -1 }", "run.steps", ">= 0"},
+      {"run { eval_interval: -1 }", "run.eval_interval", ">= 0"},
+      {"run { checkpoint_interval: -1 }", "run.checkpoint_interval", ">= 0"},
+      {"run { threads: -1 }", "run.threads", ">= 0"},
+      {"run { divergence_loss_ratio: -1 }", "run.divergence_loss_ratio", ">= 0"},
   };
   for (const Case& c : cases) {
     const std::string err = error_of(kValid, {c.fragment});

@@ -1,13 +1,13 @@
 // Every spec under experiments/specs/ loads, builds its model, and runs a NaN-free forward pass
 // of the right shape (paper-scale ones at batch 1). Also: ViT-B/16's parameter count, the
 // factory's coverage of σReparam, and the reported entropy against the attention maps.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
-#include <gtest/gtest.h>
 
 #include "experiments/model_config.h"
 #include "experiments/spec_io.h"
@@ -73,8 +73,9 @@ TEST(SpecsTest, EverySpecBuildsAndRunsForward) {
     const size_t reparam_layers = sigma::collect_sigma_reparam_stats(*vit).size();
     const bool reparam = spec->vit().transformer().reparam() != sigma_reparam::NONE;
     const int64_t per_block = spec->vit().transformer().qkv_layout() == sigma_reparam::FUSED_QKV ? 4
-                              : spec->vit().transformer().qkv_layout() == sigma_reparam::QK_AND_V ? 5
-                                                                                                : 6;
+                              : spec->vit().transformer().qkv_layout() == sigma_reparam::QK_AND_V
+                                  ? 5
+                                  : 6;
     EXPECT_EQ(static_cast<int64_t>(reparam_layers),
               reparam ? per_block * config.transformer.depth + 2 : 0);
   }

@@ -3,17 +3,18 @@
 // schedules and parameter groups.
 #include "experiments/trainer.h"
 
+#include <ATen/ATen.h>
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <torch/nn/modules/linear.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
-#include <google/protobuf/text_format.h>
-#include <google/protobuf/util/json_util.h>
-#include <gtest/gtest.h>
 
 #include "experiments/optimizer.h"
 #include "experiments/spec_io.h"
@@ -144,10 +145,8 @@ TEST(TrainerTest, AbsurdLearningRateIsDivergedNotACrash) {
 }
 
 TEST(TrainerTest, EveryOptimizerTrains) {
-  for (const char* opt :
-       {"optimizer { kind: SGD lr: 0.05 momentum: 0.9 nesterov: true }",
-        "optimizer { kind: LARS lr: 0.1 lars_eta: 0.02 weight_decay: 1e-4 }",
-        "optimizer { kind: ADAGRAD lr: 0.02 }"}) {
+  for (const char* opt : {"optimizer { kind: SGD lr: 0.05 momentum: 0.9 nesterov: true }",
+                          "optimizer { kind: ADAGRAD lr: 0.02 }"}) {
     SCOPED_TRACE(opt);
     RunResult r = run(tiny_spec({opt, "run { steps: 16 }"}), tmp_dir("opt"));
     ASSERT_EQ(r.status(), RunResult::COMPLETED);
@@ -171,6 +170,31 @@ TEST(ScheduleTest, WarmupCosineLinearConstant) {
   EXPECT_NEAR(scheduled_lr(s, 1.0, 85, 110), 0.325, 1e-12);
   s.set_kind(sigma_reparam::ScheduleSpec::CONSTANT);
   EXPECT_DOUBLE_EQ(scheduled_lr(s, 2.0, 100, 110), 2.0);
+}
+
+TEST(OptimizerTest, LarsScalesByTheTrustRatioAndSparesBiases) {
+  torch::nn::Linear layer(4, 3);
+  sigma_reparam::OptimizerSpec spec;
+  spec.set_kind(sigma_reparam::OptimizerSpec::LARS);
+  spec.set_lr(0.5);
+  spec.set_lars_eta(0.01);
+  spec.set_momentum(0.0);
+  spec.set_weight_decay(0.1);
+  Optimizer opt(spec, *layer);
+  EXPECT_EQ(opt.decay_parameters(), 1);
+  EXPECT_EQ(opt.no_decay_parameters(), 1);
+  at::Tensor w0 = layer->weight.detach().clone(), b0 = layer->bias.detach().clone();
+  at::Tensor gw = at::randn({3, 4}), gb = at::randn({3});
+  layer->weight.mutable_grad() = gw.clone();
+  layer->bias.mutable_grad() = gb.clone();
+  opt.step(0.5);
+  // weight: w - lr * eta * ||w|| / ||g + wd w|| * (g + wd w); bias: plain SGD.
+  at::Tensor g = gw + 0.1 * w0;
+  at::Tensor want_w = w0 - 0.5 * 0.01 * (w0.norm() / g.norm()) * g;
+  EXPECT_TRUE(at::allclose(layer->weight.detach(), want_w, 1e-5, 1e-7));
+  EXPECT_TRUE(at::allclose(layer->bias.detach(), b0 - 0.5 * gb, 1e-5, 1e-7));
+  // The relative update of an adapted tensor is lr * eta, whatever the gradient's scale.
+  EXPECT_NEAR(((layer->weight.detach() - w0).norm() / w0.norm()).item<double>(), 0.005, 1e-6);
 }
 
 TEST(OptimizerTest, NoDecayForBiasesNormsGammaAndEmbeddings) {
