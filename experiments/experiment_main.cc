@@ -149,11 +149,12 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   if (gethostname(host, sizeof(host) - 1) == 0) env.set_hostname(host);
 
   try {
-    std::unique_ptr<Task> task = binary.make_task(*spec);
     if (options.progress) {
       std::cout << spec->name() << ": " << spec->description() << "\n"
-                << "run directory " << run_dir << " | threads " << runtime.threads << "\n";
+                << "run directory " << run_dir << " | threads " << runtime.threads
+                << " | loading data and building the model..." << std::endl;
     }
+    std::unique_ptr<Task> task = binary.make_task(*spec);
     sigma_reparam::RunResult result = train(*spec, *task, options);
     return result.status() == sigma_reparam::RunResult::FAILED ? 1 : 0;
   } catch (const std::exception& e) {

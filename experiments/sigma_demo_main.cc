@@ -2,10 +2,10 @@
 // prints, as it goes, the loss and each layer's sigma(W) and learned gamma; then evaluates,
 // folds the trained layers into plain torch::nn::Linear and checks that the outputs agree.
 //
-//   bazel run //experiments:vit_sigma -- --steps=400 --gamma_init=one
+//   bazel run //experiments:sigma_mlp_demo -- --steps=400 --gamma_init=one
 //
-// This binary stands in for the ViT experiment (issue tracker: "ViT experiment end to end")
-// until that lands under the same target name.
+// A few seconds long: the smallest end-to-end use of the //sigma API (layers, statistics,
+// folding), without specs or run directories.
 #include <absl/flags/flag.h>
 #include <absl/flags/parse.h>
 #include <absl/flags/usage.h>
