@@ -72,7 +72,8 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-// Live progress: one rewritten line on a terminal, a plain line per log step otherwise.
+// Live progress: one rewritten line on a terminal (evaluation lines stay), a plain line per log
+// step otherwise.
 class Progress {
  public:
   Progress(bool enabled, int64_t total)
@@ -85,7 +86,8 @@ class Progress {
     std::printf("%sstep %ld/%ld | loss %.4f | min entropy %s | %.1f steps/s | ETA %s%s%s",
                 tty_ ? "\r\033[K" : "", static_cast<long>(step), static_cast<long>(total_), loss,
                 std::isfinite(min_entropy) ? std::to_string(min_entropy).substr(0, 5).c_str() : "-",
-                steps_per_second, format_duration(eta).c_str(), extra.c_str(), tty_ ? "" : "\n");
+                steps_per_second, format_duration(eta).c_str(), extra.c_str(),
+                tty_ && extra.empty() ? "" : "\n");
     std::fflush(stdout);
   }
   void line(const std::string& text) {
