@@ -1,0 +1,49 @@
+// Reading run directories (experiments/trainer.h writes them) for tables, figures and reports.
+// analysis/ reads run directories only: it never trains and never builds a model.
+//
+//   auto runs = analysis::read_runs("runs/vit", /*with_metrics=*/false);
+//   for (const auto& group : analysis::group_by_variant(*runs)) ...
+#pragma once
+
+#include <absl/status/statusor.h>
+
+#include <string>
+#include <vector>
+
+#include "experiments/spec.pb.h"
+
+namespace analysis {
+
+struct RunRecord {
+  std::string dir;
+  sigma_reparam::ExperimentSpec spec;               // spec.textproto (resolved)
+  sigma_reparam::RunResult result;                  // result.textproto
+  std::vector<sigma_reparam::StepMetrics> metrics;  // metrics.jsonl, if asked for
+};
+
+// One run directory. Errors name the file and the line.
+absl::StatusOr<RunRecord> read_run(const std::string& dir, bool with_metrics);
+
+// Every run directory at any depth under `root` (a directory holding result.textproto), sorted by
+// path. A root that does not exist is an error naming it.
+absl::StatusOr<std::vector<RunRecord>> read_runs(const std::string& root, bool with_metrics);
+
+// Runs whose resolved specs are equal apart from run.seed form one variant, named by the spec's
+// name; groups keep the order in which their first run appears.
+struct RunGroup {
+  std::string name;
+  std::vector<const RunRecord*> runs;
+};
+std::vector<RunGroup> group_by_variant(const std::vector<RunRecord>& runs);
+
+// What a table row shows for one variant.
+struct VariantSummary {
+  int runs = 0, completed = 0, diverged = 0, failed = 0;
+  int with_accuracy = 0;
+  double accuracy_mean = 0, accuracy_std = 0;  // over completed runs (sample std; 0 for one run)
+  double min_entropy_mean = 0;                 // over runs that logged entropy
+  double final_loss_mean = 0;                  // over completed runs
+};
+VariantSummary summarize(const RunGroup& group);
+
+}  // namespace analysis
