@@ -178,19 +178,6 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
     std::remove((dir + "/checkpoint.pt").c_str());
   }
 
-  RunResult result;
-  result.set_total_steps(total);
-  *result.mutable_environment() = options.environment;
-  auto write_result = [&](RunResult::Status status, int64_t step, const std::string& reason) {
-    result.set_status(status);
-    result.set_step(step);
-    if (!reason.empty()) result.set_reason(reason);
-    write_atomically(dir + "/result.textproto", to_text(result));
-  };
-  write_result(RunResult::RUNNING, state.step(), "");
-
-  std::ofstream metrics(metrics_path, std::ios::app);
-  Progress progress(options.progress, total);
   const auto start = Clock::now();
   const double wall_before = state.wall_seconds();
   auto wall = [&] {
@@ -198,6 +185,29 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
   };
   std::vector<double> min_entropy(state.min_entropy_per_layer().begin(),
                                   state.min_entropy_per_layer().end());
+  RunResult result;
+  result.set_total_steps(total);
+  *result.mutable_environment() = options.environment;
+  // Every result, DIVERGED and FAILED included, carries the lowest entropy seen so far: a
+  // collapse before a divergence is the paper's point.
+  auto write_result = [&](RunResult::Status status, int64_t step, const std::string& reason) {
+    result.set_status(status);
+    result.set_step(step);
+    if (!reason.empty()) result.set_reason(reason);
+    result.clear_min_entropy_per_layer();
+    double overall = std::numeric_limits<double>::infinity();
+    for (double e : min_entropy) {
+      result.add_min_entropy_per_layer(e);
+      overall = std::min(overall, e);
+    }
+    if (!min_entropy.empty()) result.set_min_entropy(overall);
+    result.set_wall_seconds(wall());
+    write_atomically(dir + "/result.textproto", to_text(result));
+  };
+  write_result(RunResult::RUNNING, state.step(), "");
+
+  std::ofstream metrics(metrics_path, std::ios::app);
+  Progress progress(options.progress, total);
   double last_min_entropy = std::numeric_limits<double>::quiet_NaN();
   double loss_sum = state.loss_sum();
   int64_t loss_count = state.loss_count();
@@ -236,6 +246,26 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
       m.set_step(step);
       m.set_loss(loss);
       m.set_lr(lr);
+      // Entropy of this step's forward pass, recorded before any divergence check so that a
+      // diverging step still reports the attention it had.
+      for (size_t layer = 0; layer < observation.entropy.size(); ++layer) {
+        const auto& e = observation.entropy[layer];
+        auto* le = m.add_entropy();
+        le->set_layer(static_cast<int>(layer));
+        le->set_mean(e.mean.item<double>());
+        for (int64_t h = 0; h < e.per_head.size(0); ++h) {
+          le->add_per_head(e.per_head[h].item<double>());
+        }
+        if (min_entropy.size() <= layer) {
+          min_entropy.push_back(std::numeric_limits<double>::infinity());
+        }
+        if (std::isfinite(le->mean()))
+          min_entropy[layer] = std::min(min_entropy[layer], le->mean());
+      }
+      if (log_step) {
+        last_min_entropy = std::numeric_limits<double>::infinity();
+        for (const auto& le : m.entropy()) last_min_entropy = std::min(last_min_entropy, le.mean());
+      }
       std::string diverged;
       if (!std::isfinite(loss)) {
         diverged = "non-finite loss (" + std::to_string(loss) + ")";
@@ -262,7 +292,6 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
           return json;
         }() << "\n";
         metrics.flush();
-        result.set_wall_seconds(wall());
         progress.line("DIVERGED at step " + std::to_string(step) + ": " + diverged);
         write_result(RunResult::DIVERGED, step, diverged);
         return result;
@@ -274,19 +303,6 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
       if (out.accuracy >= 0) m.set_train_accuracy(out.accuracy);
 
       if (log_step) {
-        for (size_t layer = 0; layer < observation.entropy.size(); ++layer) {
-          const auto& e = observation.entropy[layer];
-          auto* le = m.add_entropy();
-          le->set_layer(static_cast<int>(layer));
-          le->set_mean(e.mean.item<double>());
-          for (int64_t h = 0; h < e.per_head.size(0); ++h)
-            le->add_per_head(e.per_head[h].item<double>());
-          if (min_entropy.size() <= layer)
-            min_entropy.push_back(std::numeric_limits<double>::infinity());
-          min_entropy[layer] = std::min(min_entropy[layer], le->mean());
-        }
-        last_min_entropy = std::numeric_limits<double>::infinity();
-        for (const auto& le : m.entropy()) last_min_entropy = std::min(last_min_entropy, le.mean());
         for (const auto& s : sigma::collect_sigma_reparam_stats(model)) {
           auto* r = m.add_reparam();
           r->set_name(s.name);
@@ -340,19 +356,10 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
       }
     }
   } catch (const std::exception& e) {
-    result.set_wall_seconds(wall());
     write_result(RunResult::FAILED, state.step(), e.what());
     throw;
   }
 
-  result.clear_min_entropy_per_layer();
-  double overall = std::numeric_limits<double>::infinity();
-  for (double e : min_entropy) {
-    result.add_min_entropy_per_layer(e);
-    overall = std::min(overall, e);
-  }
-  if (!min_entropy.empty()) result.set_min_entropy(overall);
-  result.set_wall_seconds(wall());
   write_result(RunResult::COMPLETED, total, "");
   if (options.progress) {
     char buf[160];

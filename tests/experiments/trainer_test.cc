@@ -139,6 +139,7 @@ TEST(TrainerTest, AbsurdLearningRateIsDivergedNotACrash) {
   RunResult on_disk = read_result(dir);
   EXPECT_EQ(on_disk.status(), RunResult::DIVERGED);
   EXPECT_EQ(on_disk.step(), result.step());
+  EXPECT_EQ(on_disk.min_entropy_per_layer_size(), 2) << "a diverged run keeps its entropy record";
   auto metrics = read_metrics(dir);
   ASSERT_FALSE(metrics.empty());
   EXPECT_EQ(metrics.back().step(), result.step());
