@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for the σReparam suite: the Debian packages the build needs
-# (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS) and the
+# (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS, PLplot) and the
 # default data sets, fetched into $SIGMA_DATA (default ~/.cache/sigma-reparam).
 #
 # Idempotent and non-interactive: a second run on a ready machine takes a few seconds.
@@ -18,6 +18,8 @@ PACKAGES=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto bazel-skylib bazel-platforms
   g++ libtorch-dev libabsl-dev libprotobuf-dev protobuf-compiler libgloo-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev zlib1g-dev
+  # Figures: PLplot's C++ binding and its cairo (PNG, SVG) drivers.
+  libplplot-dev plplot-driver-cairo
   # LibTorch on Debian links the generic libblas.so.3; the OpenMP OpenBLAS takes over that
   # alternative (~40x faster matmul than the reference BLAS) and honours set_num_threads.
   libopenblas0-openmp

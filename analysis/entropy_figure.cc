@@ -1,0 +1,112 @@
+#include "analysis/entropy_figure.h"
+
+#include <plplot/plstream.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace analysis {
+
+EntropySeries entropy_series(const RunRecord& run) {
+  EntropySeries s;
+  s.label = run.spec.name();
+  if (run.result.status() == sigma_reparam::RunResult::DIVERGED) s.label += " (DIVERGED)";
+  for (const auto& m : run.metrics) {
+    if (!std::isfinite(m.loss())) continue;
+    s.step.push_back(static_cast<PLFLT>(m.step()));
+    s.loss.push_back(m.loss());
+    if (s.entropy.size() < static_cast<size_t>(m.entropy_size()))
+      s.entropy.resize(m.entropy_size());
+    for (int l = 0; l < m.entropy_size(); ++l) s.entropy[l].push_back(m.entropy(l).mean());
+  }
+  if (run.spec.has_vit()) {
+    const double g = run.spec.vit().image_size() / run.spec.vit().patch_size();
+    s.log_t = std::log(g * g + 1);
+  }
+  return s;
+}
+
+// Line colours in cmap0 slots 2.. (1 is black for axes and text).
+namespace {
+const int kColours[][3] = {
+    {214, 39, 40}, {31, 119, 180}, {44, 160, 44}, {255, 127, 14}, {148, 103, 189}};
+}  // namespace
+
+void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layers,
+                         const std::string& device, const std::string& file) {
+  int layers = 0;
+  for (const auto& s : series) layers = std::max(layers, static_cast<int>(s.entropy.size()));
+  layers = std::max(1, std::min(layers, max_layers));
+  plstream pls;
+  pls.sdev(device.c_str());
+  pls.sfnam(file.c_str());
+  pls.setopt("geometry", "1000x1100");
+  pls.scol0(0, 255, 255, 255);
+  pls.scol0(1, 0, 0, 0);
+  for (int i = 0; i < 5; ++i) pls.scol0(2 + i, kColours[i][0], kColours[i][1], kColours[i][2]);
+  pls.ssub(1, 1 + layers);
+  pls.init();
+  pls.schr(0, 0.9);
+  double max_step = 1, max_loss = 0, max_log_t = 0;
+  for (const auto& s : series) {
+    for (double x : s.step) max_step = std::max(max_step, x);
+    for (double y : s.loss) max_loss = std::max(max_loss, y);
+    max_log_t = std::max(max_log_t, s.log_t);
+  }
+  // Loss panel with the legend.
+  pls.adv(0);
+  pls.vsta();
+  pls.col0(1);
+  pls.wind(0, max_step, 0, std::max(0.1, 1.05 * max_loss));
+  pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
+  pls.lab("step", "training loss",
+          "Training loss and mean attention entropy per layer (dashed: log T, uniform attention)");
+  for (size_t i = 0; i < series.size(); ++i) {
+    pls.col0(2 + static_cast<int>(i % 5));
+    pls.width(2);
+    pls.line(static_cast<PLINT>(series[i].step.size()), series[i].step.data(),
+             series[i].loss.data());
+  }
+  pls.width(1);
+  {
+    const PLINT n = static_cast<PLINT>(series.size());
+    std::vector<PLINT> opt(n, PL_LEGEND_LINE), text_col(n, 1), line_col(n), line_style(n, 1);
+    std::vector<PLFLT> line_width(n, 2.0);
+    std::vector<const char*> text(n);
+    for (PLINT i = 0; i < n; ++i) {
+      line_col[i] = 2 + i % 5;
+      text[i] = series[i].label.c_str();
+    }
+    PLFLT w, h;
+    pls.legend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+               PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.04, 0.1, 0, 1, 1,
+               0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_col.data(), text.data(), nullptr,
+               nullptr, nullptr, nullptr, line_col.data(), line_style.data(), line_width.data(),
+               nullptr, nullptr, nullptr, nullptr);
+  }
+  for (int l = 0; l < layers; ++l) {
+    pls.adv(0);
+    pls.vsta();
+    pls.col0(1);
+    pls.wind(0, max_step, 0, std::max(0.5, 1.08 * max_log_t));
+    pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
+    const std::string title = "layer " + std::to_string(l);
+    pls.lab(l == layers - 1 ? "step" : "", "entropy", title.c_str());
+    if (max_log_t > 0) {  // uniform attention
+      PLFLT xs[2] = {0, max_step}, ys[2] = {max_log_t, max_log_t};
+      pls.lsty(2);
+      pls.line(2, xs, ys);
+      pls.lsty(1);
+    }
+    for (size_t i = 0; i < series.size(); ++i) {
+      if (static_cast<int>(series[i].entropy.size()) <= l) continue;
+      pls.col0(2 + static_cast<int>(i % 5));
+      pls.width(2);
+      pls.line(static_cast<PLINT>(series[i].step.size()), series[i].step.data(),
+               series[i].entropy[l].data());
+      pls.width(1);
+    }
+  }
+}
+
+}  // namespace analysis

@@ -1,0 +1,28 @@
+// The entropy-collapse figure (paper Figure 1 / demo.png layout): training loss on top, then
+// one panel per layer with its mean attention entropy over training, one line per run, log T
+// dashed. Drawn with PLplot (C++ binding, cairo drivers).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/run_reader.h"
+
+namespace analysis {
+
+struct EntropySeries {
+  std::string label;
+  std::vector<double> step, loss;
+  std::vector<std::vector<double>> entropy;  // [layer][point]
+  double log_t = 0;                          // log of the key count (0: unknown)
+};
+
+// A run's logged steps (needs metrics). Non-finite losses are skipped; DIVERGED runs say so in
+// the label.
+EntropySeries entropy_series(const RunRecord& run);
+
+// Draws up to `max_layers` entropy panels. device: "pngcairo" or "svgcairo".
+void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layers,
+                         const std::string& device, const std::string& file);
+
+}  // namespace analysis
