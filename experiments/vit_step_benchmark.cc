@@ -12,7 +12,6 @@
 
 #include <chrono>
 
-#include "experiments/runtime.h"
 #include "models/vit.h"
 
 namespace {
@@ -68,12 +67,3 @@ BENCHMARK(BM_VitTrainingStep)
     ->UseRealTime();
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  experiments::configure_runtime(/*threads=*/0);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

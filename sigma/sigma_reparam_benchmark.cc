@@ -11,7 +11,6 @@
 #include <benchmark/benchmark.h>
 #include <torch/nn/modules/linear.h>
 
-#include "experiments/runtime.h"
 #include "sigma/sigma_reparam_linear.h"
 
 namespace {
@@ -57,12 +56,3 @@ BENCHMARK(BM_ForwardBackward)
     ->UseRealTime();
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  experiments::configure_runtime(/*threads=*/0);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
