@@ -22,12 +22,15 @@
 #include <vector>
 
 #include "analysis/entropy_figure.h"
+#include "analysis/lr_figure.h"
 #include "analysis/run_reader.h"
 
 ABSL_FLAG(std::string, runs, "runs/vit/baseline_lr4x,runs/vit/sigma_reparam",
           "comma-separated run directories, one line each");
 ABSL_FLAG(std::string, out, "report/entropy_curves", "output path without extension");
 ABSL_FLAG(int, max_layers, 4, "entropy panels (first layers)");
+ABSL_FLAG(std::string, lr_sweep, "",
+          "instead: a directory of sweep runs; draws final loss and lowest entropy against lr");
 
 namespace {
 
@@ -42,6 +45,21 @@ std::string in_workspace(const std::string& path) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Plots loss and per-layer attention entropy of runs (PNG + SVG).");
   absl::ParseCommandLine(argc, argv);
+  const std::string out = in_workspace(absl::GetFlag(FLAGS_out));
+  std::filesystem::create_directories(std::filesystem::path(out).parent_path());
+  if (!absl::GetFlag(FLAGS_lr_sweep).empty()) {
+    auto runs = analysis::read_runs(in_workspace(absl::GetFlag(FLAGS_lr_sweep)), false);
+    if (!runs.ok()) {
+      std::cerr << "error: " << runs.status().message() << "\n";
+      return 1;
+    }
+    const auto curves = analysis::lr_curves(*runs);
+    analysis::draw_lr_figure(curves, "pngcairo", out + ".png");
+    analysis::draw_lr_figure(curves, "svgcairo", out + ".svg");
+    std::cout << "wrote " << out << ".png and " << out << ".svg (" << curves.size() << " methods, "
+              << runs->size() << " runs)\n";
+    return 0;
+  }
   std::vector<analysis::EntropySeries> series;
   const std::vector<std::string> dirs =
       absl::StrSplit(absl::GetFlag(FLAGS_runs), ',', absl::SkipEmpty());
@@ -57,8 +75,6 @@ int main(int argc, char** argv) {
     std::cerr << "error: --runs names no run directory\n";
     return 2;
   }
-  const std::string out = in_workspace(absl::GetFlag(FLAGS_out));
-  std::filesystem::create_directories(std::filesystem::path(out).parent_path());
   analysis::draw_entropy_figure(series, absl::GetFlag(FLAGS_max_layers), "pngcairo", out + ".png");
   analysis::draw_entropy_figure(series, absl::GetFlag(FLAGS_max_layers), "svgcairo", out + ".svg");
   std::cout << "wrote " << out << ".png and " << out << ".svg\n";

@@ -1,0 +1,139 @@
+#include "analysis/lr_figure.h"
+
+#include <plplot/plstream.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace analysis {
+namespace {
+
+const int kColours[][3] = {
+    {214, 39, 40}, {31, 119, 180}, {44, 160, 44}, {255, 127, 14}, {148, 103, 189}};
+
+std::string method_name(const std::string& name) {
+  const size_t at = name.rfind("_lr");
+  return at == std::string::npos ? name : name.substr(0, at);
+}
+
+}  // namespace
+
+std::vector<LrCurve> lr_curves(const std::vector<RunRecord>& runs) {
+  std::vector<LrCurve> curves;
+  std::map<std::string, size_t> index;  // spec without lr, seed and name -> curve
+  std::vector<std::map<double, std::vector<const RunRecord*>>> by_lr;
+  for (const RunRecord& run : runs) {
+    sigma_reparam::ExperimentSpec key = run.spec;
+    key.mutable_run()->clear_seed();
+    key.mutable_optimizer()->clear_lr();
+    key.clear_name();
+    key.clear_description();
+    key.clear_reproduces();
+    auto [it, inserted] = index.emplace(key.SerializeAsString(), curves.size());
+    if (inserted) {
+      curves.push_back({method_name(run.spec.name()), {}});
+      by_lr.emplace_back();
+    }
+    by_lr[it->second][run.spec.optimizer().lr()].push_back(&run);
+  }
+  for (size_t c = 0; c < curves.size(); ++c) {
+    for (const auto& [lr, group] : by_lr[c]) {
+      LrPoint p;
+      p.lr = lr;
+      double loss = 0, entropy = 0;
+      int with_entropy = 0;
+      for (const RunRecord* run : group) {
+        const auto& r = run->result;
+        if (r.status() == sigma_reparam::RunResult::COMPLETED) {
+          ++p.completed;
+          loss += r.final_loss();
+        } else if (r.status() == sigma_reparam::RunResult::DIVERGED) {
+          ++p.diverged;
+        }
+        if (r.has_min_entropy()) {
+          entropy += r.min_entropy();
+          ++with_entropy;
+        }
+      }
+      if (p.completed > 0) p.final_loss = loss / p.completed;
+      if (with_entropy > 0) p.min_entropy = entropy / with_entropy;
+      curves[c].points.push_back(p);
+    }
+  }
+  return curves;
+}
+
+void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& device,
+                    const std::string& file) {
+  plstream pls;
+  pls.sdev(device.c_str());
+  pls.sfnam(file.c_str());
+  pls.setopt("geometry", "1000x800");
+  pls.scol0(0, 255, 255, 255);
+  pls.scol0(1, 0, 0, 0);
+  for (int i = 0; i < 5; ++i) pls.scol0(2 + i, kColours[i][0], kColours[i][1], kColours[i][2]);
+  pls.ssub(1, 2);
+  pls.init();
+  pls.schr(0, 0.9);
+  double lo = 1e300, hi = -1e300, max_loss = 0.1, max_entropy = 0.5;
+  for (const auto& c : curves) {
+    for (const auto& p : c.points) {
+      lo = std::min(lo, std::log10(p.lr));
+      hi = std::max(hi, std::log10(p.lr));
+      max_loss = std::max(max_loss, p.final_loss);
+      max_entropy = std::max(max_entropy, p.min_entropy);
+    }
+  }
+  if (!(hi > lo)) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const double pad = 0.05 * (hi - lo);
+  for (int panel = 0; panel < 2; ++panel) {
+    const double top = panel == 0 ? 1.15 * max_loss : 1.1 * max_entropy;
+    pls.adv(0);
+    pls.vsta();
+    pls.col0(1);
+    pls.wind(lo - pad, hi + pad, 0, top);
+    pls.box("bclnst", 0, 0, "bcnstv", 0, 0);
+    pls.lab("learning rate", panel == 0 ? "final training loss" : "lowest attention entropy",
+            panel == 0 ? "Learning-rate sensitivity (x: diverged runs)"
+                       : "Lowest per-layer attention entropy during training");
+    for (size_t i = 0; i < curves.size(); ++i) {
+      pls.col0(2 + static_cast<int>(i % 5));
+      std::vector<PLFLT> xs, ys;
+      for (const auto& p : curves[i].points) {
+        if (panel == 0 && p.completed == 0) {
+          PLFLT x = std::log10(p.lr), y = 0.97 * top;  // a diverged point: cross at the top
+          pls.poin(1, &x, &y, 5);
+          continue;
+        }
+        xs.push_back(std::log10(p.lr));
+        ys.push_back(panel == 0 ? p.final_loss : p.min_entropy);
+      }
+      pls.width(2);
+      if (xs.size() > 1) pls.line(static_cast<PLINT>(xs.size()), xs.data(), ys.data());
+      pls.poin(static_cast<PLINT>(xs.size()), xs.data(), ys.data(), 17);
+      pls.width(1);
+    }
+    if (panel == 0) {
+      const PLINT n = static_cast<PLINT>(curves.size());
+      std::vector<PLINT> opt(n, PL_LEGEND_LINE), text_col(n, 1), line_col(n), line_style(n, 1);
+      std::vector<PLFLT> line_width(n, 2.0);
+      std::vector<const char*> text(n);
+      for (PLINT i = 0; i < n; ++i) {
+        line_col[i] = 2 + i % 5;
+        text[i] = curves[i].method.c_str();
+      }
+      PLFLT w, h;
+      pls.legend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+                 PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE, 0.02, 0.04, 0.1, 0, 1, 1,
+                 0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_col.data(), text.data(), nullptr,
+                 nullptr, nullptr, nullptr, line_col.data(), line_style.data(), line_width.data(),
+                 nullptr, nullptr, nullptr, nullptr);
+    }
+  }
+}
+
+}  // namespace analysis

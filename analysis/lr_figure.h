@@ -1,0 +1,32 @@
+// The learning-rate sensitivity figure: final training loss against learning rate, one line
+// per method (runs equal apart from optimizer.lr and run.seed), mean over seeds, diverged runs
+// marked with a cross at the top of the panel. Drawn with PLplot.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/run_reader.h"
+
+namespace analysis {
+
+struct LrPoint {
+  double lr = 0;
+  double final_loss = 0;  // mean over the completed runs at this lr
+  int completed = 0, diverged = 0;
+  double min_entropy = 0;  // mean over runs that logged entropy
+};
+
+struct LrCurve {
+  std::string method;           // the spec name without its "_lr..." suffix
+  std::vector<LrPoint> points;  // sorted by lr
+};
+
+// Groups runs by method and learning rate.
+std::vector<LrCurve> lr_curves(const std::vector<RunRecord>& runs);
+
+// device: "pngcairo" or "svgcairo". Two panels: final loss and lowest attention entropy vs lr.
+void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& device,
+                    const std::string& file);
+
+}  // namespace analysis
