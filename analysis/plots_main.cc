@@ -23,12 +23,18 @@
 
 #include "analysis/entropy_figure.h"
 #include "analysis/lr_figure.h"
+#include "analysis/reparam_figure.h"
 #include "analysis/run_reader.h"
 
 ABSL_FLAG(std::string, runs, "runs/vit/baseline_lr4x,runs/vit/sigma_reparam",
           "comma-separated run directories, one line each");
 ABSL_FLAG(std::string, out, "report/entropy_curves", "output path without extension");
 ABSL_FLAG(int, max_layers, 4, "entropy panels (first layers)");
+ABSL_FLAG(
+    std::string, reparam_run, "",
+    "instead: one σReparam run directory; draws gamma and sigma(W) of its layers over training");
+ABSL_FLAG(std::string, reparam_filter, "attn.qkv",
+          "with --reparam_run: layers whose name contains this");
 ABSL_FLAG(std::string, lr_sweep, "",
           "instead: a directory of sweep runs; draws final loss and lowest entropy against lr");
 
@@ -47,6 +53,25 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string out = in_workspace(absl::GetFlag(FLAGS_out));
   std::filesystem::create_directories(std::filesystem::path(out).parent_path());
+  if (!absl::GetFlag(FLAGS_reparam_run).empty()) {
+    auto run = analysis::read_run(in_workspace(absl::GetFlag(FLAGS_reparam_run)), true);
+    if (!run.ok()) {
+      std::cerr << "error: " << run.status().message() << "\n";
+      return 1;
+    }
+    const auto series = analysis::reparam_series(*run, absl::GetFlag(FLAGS_reparam_filter));
+    if (series.empty()) {
+      std::cerr << "error: no σReparam layer matching '" << absl::GetFlag(FLAGS_reparam_filter)
+                << "' in " << run->dir << "/metrics.jsonl\n";
+      return 1;
+    }
+    const std::string title =
+        run->spec.name() + ": " + absl::GetFlag(FLAGS_reparam_filter) + " layers";
+    analysis::draw_reparam_figure(series, title, "pngcairo", out + ".png");
+    analysis::draw_reparam_figure(series, title, "svgcairo", out + ".svg");
+    std::cout << "wrote " << out << ".png and " << out << ".svg (" << series.size() << " layers)\n";
+    return 0;
+  }
   if (!absl::GetFlag(FLAGS_lr_sweep).empty()) {
     auto runs = analysis::read_runs(in_workspace(absl::GetFlag(FLAGS_lr_sweep)), false);
     if (!runs.ok()) {
