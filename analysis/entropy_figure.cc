@@ -1,9 +1,9 @@
 #include "analysis/entropy_figure.h"
 
-#include <plplot/plstream.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include "analysis/plot_style.h"
 
 namespace analysis {
 
@@ -26,27 +26,13 @@ EntropySeries entropy_series(const RunRecord& run) {
   return s;
 }
 
-// Line colours in cmap0 slots 2.. (1 is black for axes and text).
-namespace {
-const int kColours[][3] = {
-    {214, 39, 40}, {31, 119, 180}, {44, 160, 44}, {255, 127, 14}, {148, 103, 189}};
-}  // namespace
-
 void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layers,
                          const std::string& device, const std::string& file) {
   int layers = 0;
   for (const auto& s : series) layers = std::max(layers, static_cast<int>(s.entropy.size()));
   layers = std::max(1, std::min(layers, max_layers));
   plstream pls;
-  pls.sdev(device.c_str());
-  pls.sfnam(file.c_str());
-  pls.setopt("geometry", "1000x1100");
-  pls.scol0(0, 255, 255, 255);
-  pls.scol0(1, 0, 0, 0);
-  for (int i = 0; i < 5; ++i) pls.scol0(2 + i, kColours[i][0], kColours[i][1], kColours[i][2]);
-  pls.ssub(1, 1 + layers);
-  pls.init();
-  pls.schr(0, 0.9);
+  open_figure(pls, device, file, "1000x1100", 1 + layers);
   double max_step = 1, max_loss = 0, max_log_t = 0;
   for (const auto& s : series) {
     for (double x : s.step) max_step = std::max(max_step, x);
@@ -62,28 +48,15 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
   pls.lab("step", "training loss",
           "Training loss and mean attention entropy per layer (dashed: log T, uniform attention)");
   for (size_t i = 0; i < series.size(); ++i) {
-    pls.col0(2 + static_cast<int>(i % 5));
+    pls.col0(line_colour(i));
     pls.width(2);
     pls.line(static_cast<PLINT>(series[i].step.size()), series[i].step.data(),
              series[i].loss.data());
   }
   pls.width(1);
-  {
-    const PLINT n = static_cast<PLINT>(series.size());
-    std::vector<PLINT> opt(n, PL_LEGEND_LINE), text_col(n, 1), line_col(n), line_style(n, 1);
-    std::vector<PLFLT> line_width(n, 2.0);
-    std::vector<const char*> text(n);
-    for (PLINT i = 0; i < n; ++i) {
-      line_col[i] = 2 + i % 5;
-      text[i] = series[i].label.c_str();
-    }
-    PLFLT w, h;
-    pls.legend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-               PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.04, 0.1, 0, 1, 1,
-               0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_col.data(), text.data(), nullptr,
-               nullptr, nullptr, nullptr, line_col.data(), line_style.data(), line_width.data(),
-               nullptr, nullptr, nullptr, nullptr);
-  }
+  std::vector<std::string> labels;
+  for (const auto& s : series) labels.push_back(s.label);
+  line_legend(pls, labels, PL_POSITION_TOP | PL_POSITION_RIGHT);
   for (int l = 0; l < layers; ++l) {
     pls.adv(0);
     pls.vsta();
@@ -100,7 +73,7 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
     }
     for (size_t i = 0; i < series.size(); ++i) {
       if (static_cast<int>(series[i].entropy.size()) <= l) continue;
-      pls.col0(2 + static_cast<int>(i % 5));
+      pls.col0(line_colour(i));
       pls.width(2);
       pls.line(static_cast<PLINT>(series[i].step.size()), series[i].step.data(),
                series[i].entropy[l].data());

@@ -1,16 +1,13 @@
 #include "analysis/lr_figure.h"
 
-#include <plplot/plstream.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
 
+#include "analysis/plot_style.h"
+
 namespace analysis {
 namespace {
-
-const int kColours[][3] = {
-    {214, 39, 40}, {31, 119, 180}, {44, 160, 44}, {255, 127, 14}, {148, 103, 189}};
 
 std::string method_name(const std::string& name) {
   const size_t at = name.rfind("_lr");
@@ -67,15 +64,7 @@ std::vector<LrCurve> lr_curves(const std::vector<RunRecord>& runs) {
 void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& device,
                     const std::string& file) {
   plstream pls;
-  pls.sdev(device.c_str());
-  pls.sfnam(file.c_str());
-  pls.setopt("geometry", "1000x800");
-  pls.scol0(0, 255, 255, 255);
-  pls.scol0(1, 0, 0, 0);
-  for (int i = 0; i < 5; ++i) pls.scol0(2 + i, kColours[i][0], kColours[i][1], kColours[i][2]);
-  pls.ssub(1, 2);
-  pls.init();
-  pls.schr(0, 0.9);
+  open_figure(pls, device, file, "1000x800", 2);
   double lo = 1e300, hi = -1e300, max_loss = 0.1, max_entropy = 0.5;
   for (const auto& c : curves) {
     for (const auto& p : c.points) {
@@ -101,7 +90,7 @@ void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& devic
             panel == 0 ? "Learning-rate sensitivity (x: diverged runs)"
                        : "Lowest per-layer attention entropy during training");
     for (size_t i = 0; i < curves.size(); ++i) {
-      pls.col0(2 + static_cast<int>(i % 5));
+      pls.col0(line_colour(i));
       std::vector<PLFLT> xs, ys;
       for (const auto& p : curves[i].points) {
         if (panel == 0 && p.completed == 0) {
@@ -118,20 +107,9 @@ void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& devic
       pls.width(1);
     }
     if (panel == 0) {
-      const PLINT n = static_cast<PLINT>(curves.size());
-      std::vector<PLINT> opt(n, PL_LEGEND_LINE), text_col(n, 1), line_col(n), line_style(n, 1);
-      std::vector<PLFLT> line_width(n, 2.0);
-      std::vector<const char*> text(n);
-      for (PLINT i = 0; i < n; ++i) {
-        line_col[i] = 2 + i % 5;
-        text[i] = curves[i].method.c_str();
-      }
-      PLFLT w, h;
-      pls.legend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-                 PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE, 0.02, 0.04, 0.1, 0, 1, 1,
-                 0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_col.data(), text.data(), nullptr,
-                 nullptr, nullptr, nullptr, line_col.data(), line_style.data(), line_width.data(),
-                 nullptr, nullptr, nullptr, nullptr);
+      std::vector<std::string> labels;
+      for (const auto& c : curves) labels.push_back(c.method);
+      line_legend(pls, labels, PL_POSITION_TOP | PL_POSITION_LEFT);
     }
   }
 }

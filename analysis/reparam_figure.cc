@@ -1,17 +1,11 @@
 #include "analysis/reparam_figure.h"
 
-#include <plplot/plstream.h>
-
 #include <algorithm>
 #include <map>
 
+#include "analysis/plot_style.h"
+
 namespace analysis {
-namespace {
-
-const int kColours[][3] = {{214, 39, 40},   {31, 119, 180}, {44, 160, 44},   {255, 127, 14},
-                           {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {127, 127, 127}};
-
-}  // namespace
 
 std::vector<ReparamSeries> reparam_series(const RunRecord& run, const std::string& filter) {
   std::vector<ReparamSeries> out;
@@ -33,15 +27,7 @@ std::vector<ReparamSeries> reparam_series(const RunRecord& run, const std::strin
 void draw_reparam_figure(const std::vector<ReparamSeries>& series, const std::string& title,
                          const std::string& device, const std::string& file) {
   plstream pls;
-  pls.sdev(device.c_str());
-  pls.sfnam(file.c_str());
-  pls.setopt("geometry", "1000x800");
-  pls.scol0(0, 255, 255, 255);
-  pls.scol0(1, 0, 0, 0);
-  for (int i = 0; i < 8; ++i) pls.scol0(2 + i, kColours[i][0], kColours[i][1], kColours[i][2]);
-  pls.ssub(1, 2);
-  pls.init();
-  pls.schr(0, 0.9);
+  open_figure(pls, device, file, "1000x800", 2);
   double max_step = 1, max_gamma = 0.1, max_sigma = 0.1;
   for (const auto& s : series) {
     for (double x : s.step) max_step = std::max(max_step, x);
@@ -62,26 +48,16 @@ void draw_reparam_figure(const std::vector<ReparamSeries>& series, const std::st
       if (panel == 0) {
         for (auto& y : ys) y = std::abs(y);
       }
-      pls.col0(2 + static_cast<int>(i % 8));
+      pls.col0(line_colour(i));
       pls.width(2);
       pls.line(static_cast<PLINT>(s.step.size()), const_cast<PLFLT*>(s.step.data()), ys.data());
       pls.width(1);
     }
-    if (panel == 0 && !series.empty()) {
-      const PLINT n = static_cast<PLINT>(std::min<size_t>(series.size(), 8));
-      std::vector<PLINT> opt(n, PL_LEGEND_LINE), text_col(n, 1), line_col(n), line_style(n, 1);
-      std::vector<PLFLT> line_width(n, 2.0);
-      std::vector<const char*> text(n);
-      for (PLINT i = 0; i < n; ++i) {
-        line_col[i] = 2 + i;
-        text[i] = series[i].layer.c_str();
-      }
-      PLFLT w, h;
-      pls.legend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-                 PL_POSITION_BOTTOM | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.04, 0.1, 0, 1,
-                 1, 0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_col.data(), text.data(), nullptr,
-                 nullptr, nullptr, nullptr, line_col.data(), line_style.data(), line_width.data(),
-                 nullptr, nullptr, nullptr, nullptr);
+    if (panel == 0) {
+      std::vector<std::string> labels;
+      for (size_t i = 0; i < series.size() && i < kLineColours; ++i)
+        labels.push_back(series[i].layer);
+      line_legend(pls, labels, PL_POSITION_BOTTOM | PL_POSITION_RIGHT);
     }
   }
 }
