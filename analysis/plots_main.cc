@@ -38,23 +38,13 @@ ABSL_FLAG(std::string, reparam_filter, "attn.qkv",
 ABSL_FLAG(std::string, lr_sweep, "",
           "instead: a directory of sweep runs; draws final loss and lowest entropy against lr");
 
-namespace {
-
-std::string in_workspace(const std::string& path) {
-  const char* w = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-  if (path.empty() || path[0] == '/' || w == nullptr) return path;
-  return std::string(w) + "/" + path;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Plots loss and per-layer attention entropy of runs (PNG + SVG).");
   absl::ParseCommandLine(argc, argv);
-  const std::string out = in_workspace(absl::GetFlag(FLAGS_out));
+  const std::string out = analysis::workspace_path(absl::GetFlag(FLAGS_out));
   std::filesystem::create_directories(std::filesystem::path(out).parent_path());
   if (!absl::GetFlag(FLAGS_reparam_run).empty()) {
-    auto run = analysis::read_run(in_workspace(absl::GetFlag(FLAGS_reparam_run)), true);
+    auto run = analysis::read_run(analysis::workspace_path(absl::GetFlag(FLAGS_reparam_run)), true);
     if (!run.ok()) {
       std::cerr << "error: " << run.status().message() << "\n";
       return 1;
@@ -73,7 +63,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!absl::GetFlag(FLAGS_lr_sweep).empty()) {
-    auto runs = analysis::read_runs(in_workspace(absl::GetFlag(FLAGS_lr_sweep)), false);
+    auto runs = analysis::read_runs(analysis::workspace_path(absl::GetFlag(FLAGS_lr_sweep)), false);
     if (!runs.ok()) {
       std::cerr << "error: " << runs.status().message() << "\n";
       return 1;
@@ -89,7 +79,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> dirs =
       absl::StrSplit(absl::GetFlag(FLAGS_runs), ',', absl::SkipEmpty());
   for (const std::string& dir : dirs) {
-    auto run = analysis::read_run(in_workspace(dir), /*with_metrics=*/true);
+    auto run = analysis::read_run(analysis::workspace_path(dir), /*with_metrics=*/true);
     if (!run.ok()) {
       std::cerr << "error: " << run.status().message() << "\n";
       return 1;

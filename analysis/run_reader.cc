@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -35,6 +36,12 @@ absl::Status parse_text(const std::string& path, google::protobuf::Message* mess
 }
 
 }  // namespace
+
+std::string workspace_path(const std::string& path) {
+  const char* w = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  if (path.empty() || path[0] == '/' || w == nullptr) return path;
+  return std::string(w) + "/" + path;
+}
 
 absl::StatusOr<RunRecord> read_run(const std::string& dir, bool with_metrics) {
   RunRecord run;

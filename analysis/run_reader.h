@@ -21,6 +21,10 @@ struct RunRecord {
   std::vector<sigma_reparam::StepMetrics> metrics;  // metrics.jsonl, if asked for
 };
 
+// A user path: absolute as given, else relative to the workspace under `bazel run`
+// (BUILD_WORKSPACE_DIRECTORY), else to the working directory.
+std::string workspace_path(const std::string& path);
+
 // One run directory. Errors name the file and the line.
 absl::StatusOr<RunRecord> read_run(const std::string& dir, bool with_metrics);
 

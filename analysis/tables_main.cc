@@ -23,12 +23,6 @@ ABSL_FLAG(std::string, out, "report", "where vit_table.md and vit_table.csv go")
 
 namespace {
 
-std::string in_workspace(const std::string& path) {
-  const char* w = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-  if (path.empty() || path[0] == '/' || w == nullptr) return path;
-  return std::string(w) + "/" + path;
-}
-
 std::string csv_quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -40,7 +34,7 @@ std::string csv_quote(const std::string& s) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Writes the ViT table (Markdown + CSV) from run directories.");
   absl::ParseCommandLine(argc, argv);
-  const std::string root = in_workspace(absl::GetFlag(FLAGS_runs));
+  const std::string root = analysis::workspace_path(absl::GetFlag(FLAGS_runs));
   auto runs = analysis::read_runs(root, /*with_metrics=*/false);
   if (!runs.ok()) {
     std::cerr << "error: " << runs.status().message()
@@ -70,7 +64,7 @@ int main(int argc, char** argv) {
                            s.min_entropy_mean, s.final_loss_mean)
         << "," << csv_quote(claim) << "\n";
   }
-  const std::string out = in_workspace(absl::GetFlag(FLAGS_out));
+  const std::string out = analysis::workspace_path(absl::GetFlag(FLAGS_out));
   std::filesystem::create_directories(out);
   std::ofstream(out + "/vit_table.md") << md.str();
   std::ofstream(out + "/vit_table.csv") << csv.str();

@@ -114,11 +114,12 @@ void Optimizer::save(torch::serialize::OutputArchive& archive) const { optimizer
 void Optimizer::load(torch::serialize::InputArchive& archive) { optimizer_->load(archive); }
 
 double global_grad_norm(const std::vector<at::Tensor>& parameters) {
-  double sum = 0;
+  // Summed as a float64 tensor and read once: one .item() per step instead of one per tensor.
+  at::Tensor sum = at::zeros({}, at::kDouble);
   for (const auto& p : parameters) {
-    if (p.grad().defined()) sum += p.grad().to(at::kDouble).pow(2).sum().item<double>();
+    if (p.grad().defined()) sum += p.grad().to(at::kDouble).pow(2).sum();
   }
-  return std::sqrt(sum);
+  return std::sqrt(sum.item<double>());
 }
 
 void clip_grad_norm(const std::vector<at::Tensor>& parameters, double norm, double max_norm) {

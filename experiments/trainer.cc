@@ -207,6 +207,12 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
   write_result(RunResult::RUNNING, state.step(), "");
 
   std::ofstream metrics(metrics_path, std::ios::app);
+  auto write_metrics = [&](const StepMetrics& m) {
+    std::string json;
+    google::protobuf::util::MessageToJsonString(m, &json);
+    metrics << json << "\n";
+    metrics.flush();
+  };
   Progress progress(options.progress, total);
   double last_min_entropy = std::numeric_limits<double>::quiet_NaN();
   double loss_sum = state.loss_sum();
@@ -286,12 +292,7 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
         if (!std::isfinite(grad_norm)) diverged = "non-finite gradient norm";
       }
       if (!diverged.empty()) {
-        metrics << [&] {
-          std::string json;
-          google::protobuf::util::MessageToJsonString(m, &json);
-          return json;
-        }() << "\n";
-        metrics.flush();
+        write_metrics(m);
         progress.line("DIVERGED at step " + std::to_string(step) + ": " + diverged);
         write_result(RunResult::DIVERGED, step, diverged);
         return result;
@@ -326,10 +327,7 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
       if (log_step || eval_step) {
         m.set_steps_per_second(rate);
         m.set_wall_seconds(wall());
-        std::string json;
-        google::protobuf::util::MessageToJsonString(m, &json);
-        metrics << json << "\n";
-        metrics.flush();
+        write_metrics(m);
       }
       progress.update(step, loss, last_min_entropy, rate, log_step || eval_step, extra);
       if (log_step) {

@@ -22,8 +22,6 @@ class VitTask : public Task {
   Output train_forward(int64_t step, models::AttentionObservation* observation) override;
   Evaluation evaluate() override;
 
-  models::VisionTransformer& vit() { return model_; }
-
  private:
   sigma_reparam::ExperimentSpec spec_;
   datasets::ImageClassification train_, test_;
