@@ -162,14 +162,19 @@ void fill_defaults(pb::Message* message) {
   }
 }
 
-absl::StatusOr<ExperimentSpec> parse_spec(const std::string& text, const std::string& source) {
-  ExperimentSpec spec;
+absl::Status parse_text_message(const std::string& text, const std::string& source,
+                                google::protobuf::Message* message) {
   CollectErrors errors(source, text);
   pb::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &spec)) {
-    return absl::InvalidArgumentError(errors.text());
-  }
+  if (!parser.ParseFromString(text, message)) return absl::InvalidArgumentError(errors.text());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ExperimentSpec> parse_spec(const std::string& text, const std::string& source) {
+  ExperimentSpec spec;
+  absl::Status parsed = parse_text_message(text, source, &spec);
+  if (!parsed.ok()) return parsed;
   return spec;
 }
 

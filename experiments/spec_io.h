@@ -28,6 +28,11 @@ using sigma_reparam::ExperimentSpec;
 absl::StatusOr<ExperimentSpec> load_spec(const std::string& path,
                                          const std::vector<std::string>& overrides = {});
 
+// Parses text-format contents into any message; errors read "source:line:col: message" and show
+// the offending line with a caret.
+absl::Status parse_text_message(const std::string& text, const std::string& source,
+                                google::protobuf::Message* message);
+
 // Parses text-format spec contents; `source` names them in errors.
 absl::StatusOr<ExperimentSpec> parse_spec(const std::string& text, const std::string& source);
 

@@ -18,6 +18,7 @@
 #include "datasets/augment.h"
 #include "experiments/optimizer.h"
 #include "experiments/spec_io.h"
+#include "sigma/attention_probe.h"
 #include "sigma/sigma_stats.h"
 
 namespace experiments {
@@ -136,6 +137,29 @@ TrainerState load_checkpoint(const std::string& dir, torch::nn::Module& model,
     throw std::runtime_error(path + ": corrupt trainer state");
   }
   return state;
+}
+
+// The trained model's attention on the task's probe batch, per head (Theorem 3.1 points).
+void record_attention_probe(Task& task, RunResult& result) {
+  task.model().eval();
+  at::NoGradGuard no_grad;
+  models::AttentionObservation observation;
+  observation.keep_logits = true;
+  if (!task.probe(&observation)) return;
+  for (size_t layer = 0; layer < observation.logits.size(); ++layer) {
+    for (const auto& p : sigma::probe_attention_logits(observation.logits[layer])) {
+      auto* h = result.add_attention_probe();
+      h->set_layer(static_cast<int>(layer));
+      h->set_head(static_cast<int>(p.head));
+      h->set_keys(p.keys);
+      h->set_rows(p.rows);
+      h->set_max_logit_norm(p.max_logit_norm);
+      h->set_mean_logit_norm(p.mean_logit_norm);
+      h->set_mean_entropy(p.mean_entropy);
+      h->set_min_entropy(p.min_entropy);
+      h->set_min_bound_slack(p.min_bound_slack);
+    }
+  }
 }
 
 }  // namespace
@@ -358,6 +382,7 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
     throw;
   }
 
+  record_attention_probe(task, result);
   write_result(RunResult::COMPLETED, total, "");
   if (options.progress) {
     char buf[160];

@@ -5,7 +5,8 @@
 // Run directory (DESIGN.md, "One schema"):
 //   spec.textproto    resolved spec (every default filled in)
 //   metrics.jsonl     one StepMetrics per logged step, protobuf JSON
-//   result.textproto  RunResult: RUNNING while training, then COMPLETED / DIVERGED / FAILED
+//   result.textproto  RunResult: RUNNING while training, then COMPLETED / DIVERGED / FAILED;
+//                     a completed run also carries the attention probe of the trained model
 //   checkpoint.pt     model, optimiser and TrainerState, replaced atomically
 //
 // Randomness is counter-based: step t reseeds LibTorch's generator (dropout) with
@@ -46,6 +47,11 @@ class Task {
   };
   // Called in eval mode without gradient.
   virtual Evaluation evaluate() = 0;
+
+  // Forward pass on a fixed held-out probe batch, filling `observation` (which asks for
+  // logits). Called in eval mode without gradient when a run completes; the trainer records
+  // each head's logit norms and entropy (RunResult.attention_probe). False: no probe.
+  virtual bool probe(models::AttentionObservation* observation) { return false; }
 };
 
 struct RunOptions {

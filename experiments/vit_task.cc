@@ -67,6 +67,12 @@ Task::Evaluation VitTask::evaluate() {
   return {loss / n, static_cast<double>(correct) / n};
 }
 
+bool VitTask::probe(models::AttentionObservation* observation) {
+  const int64_t n = std::min<int64_t>(32, test_.images.size(0));
+  model_->forward(test_.images.narrow(0, 0, n), observation);
+  return true;
+}
+
 }  // namespace experiments
 
 #include "experiments/experiment_main.h"

@@ -21,6 +21,8 @@ class VitTask : public Task {
   int64_t examples_per_epoch() const override { return train_.images.size(0); }
   Output train_forward(int64_t step, models::AttentionObservation* observation) override;
   Evaluation evaluate() override;
+  // The first 32 test images (without augmentation).
+  bool probe(models::AttentionObservation* observation) override;
 
  private:
   sigma_reparam::ExperimentSpec spec_;

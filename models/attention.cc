@@ -60,6 +60,7 @@ at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const AttentionM
         mask == nullptr ? sigma::attention_entropy(probs)
                         : sigma::attention_entropy(probs, mask->key_mask, mask->query_mask));
     if (observation->keep_maps) observation->maps.push_back(probs.detach());
+    if (observation->keep_logits) observation->logits.push_back(scores.detach());
   }
   at::Tensor out = at::matmul(attn_drop_(probs), v);  // (B, H, T, hd)
   out = out.transpose(1, 2).reshape({B, T, d});       // (B, T, d)

@@ -27,8 +27,12 @@ struct AttentionMask {
 // hooks"): one entry per attention layer, in order.
 struct AttentionObservation {
   bool keep_maps = false;                        // also keep the probabilities (for plots)
+  bool keep_logits = false;                      // also keep the pre-softmax logits
   std::vector<sigma::AttentionEntropy> entropy;  // per layer
   std::vector<at::Tensor> maps;                  // per layer (B, H, Tq, Tk), if keep_maps
+  // per layer (B, H, Tq, Tk) after scaling and the additive mask (-inf = invisible key), if
+  // keep_logits
+  std::vector<at::Tensor> logits;
 };
 
 class MultiHeadAttentionImpl : public torch::nn::Module {

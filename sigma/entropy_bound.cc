@@ -7,15 +7,6 @@
 
 namespace sigma {
 
-double entropy_lower_bound(double s, int64_t T) {
-  TORCH_CHECK(T >= 2, "entropy_lower_bound: T must be >= 2, got ", T);
-  TORCH_CHECK(s >= 0.0, "entropy_lower_bound: s must be >= 0, got ", s);
-  const double t = static_cast<double>(T);
-  const double beta = std::exp(-s * std::sqrt(t / (t - 1.0)));
-  const double denom = 1.0 + (t - 1.0) * beta;
-  return std::log1p((t - 1.0) * beta) + s * std::sqrt(t * (t - 1.0)) * beta / denom;
-}
-
 at::Tensor bound_attaining_logits(double s, int64_t T) {
   TORCH_CHECK(T >= 2, "bound_attaining_logits: T must be >= 2, got ", T);
   const double t = static_cast<double>(T);

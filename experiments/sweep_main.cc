@@ -1,0 +1,213 @@
+// Trains every run of a sweep (experiments/spec.proto, SweepSpec): variants x learning rates x
+// seeds, a few at a time, each as its own process of the family's experiment binary with its
+// output in <run dir>/train.log. Runs that already finished (COMPLETED or DIVERGED) are skipped
+// unless --redo; the whole plan is validated before anything trains.
+//
+//   bazel run //experiments:sweep -- --sweep=experiments/sweeps/collapse.textproto
+//       [--jobs=2] [--threads=1] [--runs_root=runs] [--redo] [--dry_run]
+#include <absl/flags/flag.h>
+#include <absl/flags/parse.h>
+#include <absl/flags/usage.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "experiments/sweep.h"
+#include "experiments/trainer.h"
+
+ABSL_FLAG(std::string, sweep, "experiments/sweeps/collapse.textproto",
+          "sweep file (workspace-relative or absolute)");
+ABSL_FLAG(std::string, runs_root, "runs", "runs go to <runs_root>/<sweep name>/<run>/");
+ABSL_FLAG(int32_t, jobs, 0, "runs trained at once (0: cores / threads)");
+ABSL_FLAG(int32_t, threads, 1, "threads per run");
+ABSL_FLAG(bool, redo, false, "train finished runs again");
+ABSL_FLAG(bool, dry_run, false, "print the plan and stop");
+
+namespace {
+
+using sigma_reparam::RunResult;
+using Clock = std::chrono::steady_clock;
+
+std::string workspace() {
+  const char* w = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  if (w != nullptr && *w != '\0') return w;
+  return std::filesystem::current_path().string();
+}
+
+std::string clock_time(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  return s >= 3600 ? absl::StrFormat("%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60)
+                   : absl::StrFormat("%ld:%02ld", s / 60, s % 60);
+}
+
+int available_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  return 1;
+}
+
+bool finished(const RunResult& r) {
+  return r.status() == RunResult::COMPLETED || r.status() == RunResult::DIVERGED;
+}
+
+std::string outcome(const RunResult& r) {
+  std::string s = RunResult::Status_Name(r.status());
+  if (r.status() == RunResult::COMPLETED && r.has_eval_accuracy()) {
+    absl::StrAppend(&s, absl::StrFormat("  acc %5.1f%%", 100 * r.eval_accuracy()));
+  } else if (r.status() == RunResult::COMPLETED) {
+    absl::StrAppend(&s, absl::StrFormat("  eval loss %.3f", r.eval_loss()));
+  } else if (r.status() == RunResult::DIVERGED) {
+    absl::StrAppend(&s, " at step ", r.step());
+  }
+  if (r.has_min_entropy())
+    absl::StrAppend(&s, absl::StrFormat("  min entropy %.3f", r.min_entropy()));
+  return s;
+}
+
+// Starts `binary` for `run` with its output in <run dir>/train.log; returns the child's pid.
+pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int threads) {
+  std::filesystem::create_directories(run.dir);
+  std::vector<std::string> args = {binary, "--spec=" + run.spec_path};
+  for (const auto& s : run.sets) args.push_back("--set=" + s);
+  args.push_back(absl::StrCat("--threads=", threads));
+  args.push_back("--output_dir=" + run.dir);
+  args.push_back("--overwrite");
+  args.push_back("--quiet");
+  const std::string log = run.dir + "/train.log";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    std::perror(("cannot start " + binary).c_str());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Trains every variant x lr x seed of a sweep file, a few runs at a time.\n"
+      "  sweep --sweep=experiments/sweeps/collapse.textproto [--jobs=N] [--threads=N] "
+      "[--redo] [--dry_run]");
+  absl::ParseCommandLine(argc, argv);
+  const std::string ws = workspace();
+  std::string sweep_path = absl::GetFlag(FLAGS_sweep);
+  if (!sweep_path.empty() && sweep_path[0] != '/') sweep_path = ws + "/" + sweep_path;
+  auto plan = experiments::plan_sweep(sweep_path, ws, absl::GetFlag(FLAGS_runs_root));
+  if (!plan.ok()) {
+    std::cerr << "error: " << plan.status().message() << "\n";
+    return 2;
+  }
+  const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
+  const int jobs = absl::GetFlag(FLAGS_jobs) > 0 ? absl::GetFlag(FLAGS_jobs)
+                                                 : std::max(1, available_cores() / threads);
+  // The family binaries sit beside this one (bazel-bin/experiments/).
+  const std::string here = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+
+  std::deque<size_t> todo;
+  int done_before = 0;
+  for (size_t i = 0; i < plan->size(); ++i) {
+    const auto& run = (*plan)[i];
+    if (!absl::GetFlag(FLAGS_redo) && finished(experiments::read_result(run.dir))) {
+      ++done_before;
+    } else {
+      todo.push_back(i);
+    }
+  }
+  const size_t total = plan->size();
+  std::cout << absl::StrFormat(
+                   "%s: %zu runs; %d already finished (skipped; --redo trains them again), %zu "
+                   "to train, %d at a time x %d thread%s\n",
+                   sweep_path, total, done_before, todo.size(), jobs, threads,
+                   threads == 1 ? "" : "s")
+            << std::flush;
+  if (absl::GetFlag(FLAGS_dry_run)) {
+    for (const auto& run : *plan) {
+      std::cout << "  " << run.dir << "  (" << run.binary << " --spec=" << run.spec_path;
+      for (const auto& s : run.sets) std::cout << " --set='" << s << "'";
+      std::cout << ")\n";
+    }
+    return 0;
+  }
+  for (size_t i : todo) {
+    const std::string binary = here + "/" + (*plan)[i].binary;
+    if (access(binary.c_str(), X_OK) != 0) {
+      std::cerr << "error: " << binary
+                << " is missing: build it with bazel build //experiments:" << (*plan)[i].binary
+                << "\n";
+      return 2;
+    }
+  }
+
+  const auto start = Clock::now();
+  std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
+  size_t finished_now = 0;
+  int failed = 0;
+  const size_t to_train = todo.size();
+  while (!todo.empty() || !running.empty()) {
+    while (!todo.empty() && static_cast<int>(running.size()) < jobs) {
+      const size_t i = todo.front();
+      todo.pop_front();
+      const pid_t pid = launch(here + "/" + (*plan)[i].binary, (*plan)[i], threads);
+      if (pid < 0) {
+        std::perror("fork");
+        return 1;
+      }
+      running[pid] = {i, Clock::now()};
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const auto& run = (*plan)[it->second.first];
+    const double took = std::chrono::duration<double>(Clock::now() - it->second.second).count();
+    running.erase(it);
+    ++finished_now;
+    const RunResult r = experiments::read_result(run.dir);
+    std::string what = outcome(r);
+    if (!finished(r)) {
+      ++failed;
+      what = absl::StrCat(r.status() == RunResult::STATUS_UNSPECIFIED
+                              ? "FAILED to start"
+                              : RunResult::Status_Name(r.status()),
+                          " (exit ", WIFEXITED(status) ? WEXITSTATUS(status) : -1, "; see ",
+                          run.dir, "/train.log)");
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const double left = elapsed / finished_now * (to_train - finished_now);
+    std::cout << absl::StrFormat(
+                     "[%*zu/%zu] %-34s seed %ld  %-48s %4.0f s | %s elapsed, ~%s left\n",
+                     std::to_string(total).size(), done_before + finished_now, total, run.name,
+                     static_cast<long>(run.seed), what, took, clock_time(elapsed), clock_time(left))
+              << std::flush;
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << absl::StrFormat("trained %zu runs in %s; %d failed; results under %s\n",
+                               finished_now, clock_time(elapsed), failed,
+                               std::filesystem::path((*plan)[0].dir).parent_path().string());
+  return failed == 0 ? 0 : 1;
+}
