@@ -60,11 +60,6 @@ double minimise_entropy(std::vector<double> z, double s, int iterations) {
   return h;
 }
 
-std::string method_of(const std::string& name) {
-  const size_t at = name.rfind("_lr");
-  return at == std::string::npos ? name : name.substr(0, at);
-}
-
 }  // namespace
 
 BoundCheck check_entropy_bound(const std::vector<int64_t>& keys,
@@ -125,7 +120,7 @@ std::vector<MethodProbes> head_probes(const std::vector<RunRecord>& runs) {
   std::map<std::string, size_t> index;
   for (const RunRecord& run : runs) {
     if (run.result.attention_probe_size() == 0) continue;
-    const std::string method = method_of(run.spec.name());
+    const std::string method = method_name(run.spec.name());
     auto [it, inserted] = index.emplace(method, out.size());
     if (inserted) out.push_back({method, 0, {}});
     MethodProbes& m = out[it->second];

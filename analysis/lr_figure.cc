@@ -7,15 +7,6 @@
 #include "analysis/plot_style.h"
 
 namespace analysis {
-namespace {
-
-std::string method_name(const std::string& name) {
-  const size_t at = name.rfind("_lr");
-  return at == std::string::npos ? name : name.substr(0, at);
-}
-
-}  // namespace
-
 std::vector<LrCurve> lr_curves(const std::vector<RunRecord>& runs) {
   std::vector<LrCurve> curves;
   std::map<std::string, size_t> index;  // spec without lr, seed and name -> curve

@@ -104,6 +104,11 @@ std::vector<RunGroup> group_by_variant(const std::vector<RunRecord>& runs) {
   return groups;
 }
 
+std::string method_name(const std::string& run_name) {
+  const size_t at = run_name.rfind("_lr");
+  return at == std::string::npos ? run_name : run_name.substr(0, at);
+}
+
 VariantSummary summarize(const RunGroup& group) {
   VariantSummary s;
   std::vector<double> accuracy;

@@ -40,6 +40,9 @@ struct RunGroup {
 };
 std::vector<RunGroup> group_by_variant(const std::vector<RunRecord>& runs);
 
+// The method a sweep run belongs to: its spec name up to "_lr" ("baseline_lr3e-2" -> "baseline").
+std::string method_name(const std::string& run_name);
+
 // What a table row shows for one variant.
 struct VariantSummary {
   int runs = 0, completed = 0, diverged = 0, failed = 0;

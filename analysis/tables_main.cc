@@ -19,7 +19,8 @@
 #include "analysis/run_reader.h"
 
 ABSL_FLAG(std::string, runs, "runs/vit", "directory holding run directories (any depth)");
-ABSL_FLAG(std::string, out, "report", "where vit_table.md and vit_table.csv go");
+ABSL_FLAG(std::string, out, "report", "where <name>.md and <name>.csv go");
+ABSL_FLAG(std::string, name, "vit_table", "file name of the table, without extension");
 
 namespace {
 
@@ -66,9 +67,10 @@ int main(int argc, char** argv) {
   }
   const std::string out = analysis::workspace_path(absl::GetFlag(FLAGS_out));
   std::filesystem::create_directories(out);
-  std::ofstream(out + "/vit_table.md") << md.str();
-  std::ofstream(out + "/vit_table.csv") << csv.str();
-  std::cout << md.str() << "\nwrote " << out << "/vit_table.md and vit_table.csv (" << runs->size()
-            << " runs from " << root << ")\n";
+  const std::string name = absl::GetFlag(FLAGS_name);
+  std::ofstream(out + "/" + name + ".md") << md.str();
+  std::ofstream(out + "/" + name + ".csv") << csv.str();
+  std::cout << md.str() << "\nwrote " << out << "/" << name << ".md and " << name << ".csv ("
+            << runs->size() << " runs from " << root << ")\n";
   return 0;
 }

@@ -4,7 +4,7 @@
 // unless --redo; the whole plan is validated before anything trains.
 //
 //   bazel run //experiments:sweep -- --sweep=experiments/sweeps/collapse.textproto
-//       [--jobs=2] [--threads=1] [--runs_root=runs] [--redo] [--dry_run]
+//       [--jobs=2] [--threads=1] [--runs_root=runs] [--redo] [--dry_run] [--list]
 #include <absl/flags/flag.h>
 #include <absl/flags/parse.h>
 #include <absl/flags/usage.h>
@@ -35,6 +35,7 @@ ABSL_FLAG(int32_t, jobs, 0, "runs trained at once (0: cores / threads)");
 ABSL_FLAG(int32_t, threads, 1, "threads per run");
 ABSL_FLAG(bool, redo, false, "train finished runs again");
 ABSL_FLAG(bool, dry_run, false, "print the plan and stop");
+ABSL_FLAG(bool, list, false, "print 'variant lr seed dir' per run (for scripts) and stop");
 
 namespace {
 
@@ -120,6 +121,13 @@ int main(int argc, char** argv) {
   if (!plan.ok()) {
     std::cerr << "error: " << plan.status().message() << "\n";
     return 2;
+  }
+  if (absl::GetFlag(FLAGS_list)) {
+    for (const auto& run : *plan) {
+      std::cout << run.variant << " " << experiments::format_lr(run.lr) << " " << run.seed << " "
+                << run.dir << "\n";
+    }
+    return 0;
   }
   const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
   const int jobs = absl::GetFlag(FLAGS_jobs) > 0 ? absl::GetFlag(FLAGS_jobs)

@@ -1,0 +1,55 @@
+// The reproduction report (report/REPORT.md): the LR sweep summarised per method and learning
+// rate, and each paper claim (PAPER.md) beside what these runs show, judged by a stated rule.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/run_reader.h"
+
+namespace analysis {
+
+// One (method, lr) cell of a sweep: the runs that differ only in seed.
+struct SweepCell {
+  std::string method;
+  double lr = 0;
+  VariantSummary summary;
+  int collapsed = 0;       // runs whose lowest layer entropy fell below the collapse line
+  double entropy_low = 0;  // lowest and highest per-run minimum entropy
+  double entropy_high = 0;
+};
+
+struct SweepSummary {
+  std::vector<std::string> methods;  // in order of first appearance
+  std::vector<double> lrs;           // ascending
+  std::vector<SweepCell> cells;
+  double log_t = 0;          // log of the key count (ViT: patches + class token)
+  double collapse_line = 0;  // collapse_fraction * log_t
+  const SweepCell* cell(const std::string& method, double lr) const;
+};
+
+// Groups sweep runs by method and lr. A run has collapsed if its lowest layer entropy is below
+// collapse_fraction x log T, or it diverged.
+SweepSummary summarize_sweep(const std::vector<RunRecord>& runs, double collapse_fraction);
+
+enum class Verdict { kHeld, kPartly, kNotHeld, kNotRun };
+std::string verdict_name(Verdict v);
+
+struct ClaimResult {
+  std::string claim;  // "1", "2", ...
+  std::string paper;  // the paper's claim, in its words (PAPER.md)
+  std::string ours;   // what our runs show, with numbers
+  std::string rule;   // how the verdict was decided
+  Verdict verdict = Verdict::kNotRun;
+};
+
+// Claims 1, 2, 5 from the sweep (methods "baseline" and "sigma_reparam_no_ln"), claim 3 from
+// the attention probes of the sweep's runs plus `bound_held` (the numeric check).
+std::vector<ClaimResult> judge_claims(const SweepSummary& sweep, const std::vector<RunRecord>& runs,
+                                      bool bound_held);
+
+// Markdown table: one row per method, one column per lr: "acc ± std / min entropy".
+std::string sweep_markdown(const SweepSummary& sweep);
+std::string claims_markdown(const std::vector<ClaimResult>& claims);
+
+}  // namespace analysis
