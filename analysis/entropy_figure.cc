@@ -56,7 +56,7 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
   pls.width(1);
   std::vector<std::string> labels;
   for (const auto& s : series) labels.push_back(s.label);
-  line_legend(pls, labels, PL_POSITION_TOP | PL_POSITION_RIGHT);
+  line_legend(pls, labels, PL_POSITION_BOTTOM | PL_POSITION_LEFT);
   for (int l = 0; l < layers; ++l) {
     pls.adv(0);
     pls.vsta();

@@ -41,10 +41,14 @@ SweepSummary summarize_sweep(const std::vector<RunRecord>& runs, double collapse
     c.entropy_high = 0;
     for (const RunRecord* run : group.runs) {
       const auto& r = run->result;
-      const double e = r.has_min_entropy() ? r.min_entropy() : 0.0;
-      c.entropy_low = std::min(c.entropy_low, e);
-      c.entropy_high = std::max(c.entropy_high, e);
-      if (r.status() == sigma_reparam::RunResult::DIVERGED || e < s.collapse_line) ++c.collapsed;
+      if (r.has_min_entropy()) {
+        c.entropy_low = std::min(c.entropy_low, r.min_entropy());
+        c.entropy_high = std::max(c.entropy_high, r.min_entropy());
+      }
+      if (r.status() == sigma_reparam::RunResult::DIVERGED ||
+          (r.has_min_entropy() && r.min_entropy() < s.collapse_line)) {
+        ++c.collapsed;
+      }
     }
     if (std::find(s.methods.begin(), s.methods.end(), c.method) == s.methods.end()) {
       s.methods.push_back(c.method);
@@ -54,6 +58,27 @@ SweepSummary summarize_sweep(const std::vector<RunRecord>& runs, double collapse
   }
   std::sort(s.lrs.begin(), s.lrs.end());
   return s;
+}
+
+std::vector<RunRecord> finished_runs(const std::vector<RunRecord>& runs) {
+  std::vector<RunRecord> out;
+  for (const auto& r : runs) {
+    if (r.result.status() == sigma_reparam::RunResult::COMPLETED ||
+        r.result.status() == sigma_reparam::RunResult::DIVERGED) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+std::vector<const RunRecord*> runs_that_did_not_learn(const std::vector<RunRecord>& runs,
+                                                      double fraction) {
+  std::vector<const RunRecord*> out;
+  for (const auto& r : runs) {
+    if (r.result.status() != sigma_reparam::RunResult::COMPLETED || r.metrics.empty()) continue;
+    if (r.result.final_loss() >= fraction * r.metrics.front().loss()) out.push_back(&r);
+  }
+  return out;
 }
 
 std::string verdict_name(Verdict v) {
@@ -172,7 +197,7 @@ std::vector<ClaimResult> judge_claims(const SweepSummary& sweep, const std::vect
     c.ours = absl::StrFormat(
         "numeric check %s; %d trained heads, %d below the bound (lowest "
         "entropy - bound %.2g)",
-        bound_held ? "held" : "FAILED", heads, below, heads ? worst : 0.0);
+        bound_held ? "held" : "FAILED", heads, below, heads ? worst + 0.0 : 0.0);
     c.verdict = heads == 0                 ? Verdict::kNotRun
                 : bound_held && below == 0 ? Verdict::kHeld
                                            : Verdict::kNotHeld;

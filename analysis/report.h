@@ -29,8 +29,16 @@ struct SweepSummary {
 };
 
 // Groups sweep runs by method and lr. A run has collapsed if its lowest layer entropy is below
-// collapse_fraction x log T, or it diverged.
+// collapse_fraction x log T, or it diverged. Pass finished runs only (finished_runs).
 SweepSummary summarize_sweep(const std::vector<RunRecord>& runs, double collapse_fraction);
+
+// The runs that ended COMPLETED or DIVERGED (a RUNNING or FAILED run has no result to judge).
+std::vector<RunRecord> finished_runs(const std::vector<RunRecord>& runs);
+
+// Completed runs whose final training loss is still at least `fraction` of their first logged
+// loss (they did not learn: e.g. stuck at chance with uniform attention). Needs metrics.
+std::vector<const RunRecord*> runs_that_did_not_learn(const std::vector<RunRecord>& runs,
+                                                      double fraction = 0.95);
 
 enum class Verdict { kHeld, kPartly, kNotHeld, kNotRun };
 std::string verdict_name(Verdict v);

@@ -58,12 +58,15 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Writes report/REPORT.md from the collapse sweep's runs.");
   absl::ParseCommandLine(argc, argv);
   const std::string root = analysis::workspace_path(absl::GetFlag(FLAGS_runs));
-  auto runs = analysis::read_runs(root, /*with_metrics=*/false);
-  if (!runs.ok()) {
-    std::cerr << "error: " << runs.status().message()
+  auto all_runs = analysis::read_runs(root, /*with_metrics=*/true);
+  if (!all_runs.ok()) {
+    std::cerr << "error: " << all_runs.status().message()
               << "\n(train the sweep first: bazel run //experiments:sweep)\n";
     return 1;
   }
+  const auto finished = analysis::finished_runs(*all_runs);
+  const auto* runs = &finished;
+  const size_t unfinished = all_runs->size() - finished.size();
   const std::string out = analysis::workspace_path(absl::GetFlag(FLAGS_out));
   std::filesystem::create_directories(out);
   const analysis::SweepSummary sweep = analysis::summarize_sweep(*runs, 0.1);
@@ -99,8 +102,13 @@ int main(int argc, char** argv) {
     md << ", and this whole reproduction " << duration(absl::GetFlag(FLAGS_wall_seconds))
        << " of wall time (runs found already finished are skipped, not retrained)";
   }
-  md << ".\n\n"
-     << "## Setting\n\n"
+  md << ".\n";
+  if (unfinished > 0) {
+    md << "**" << unfinished
+       << " run(s) under that directory are not finished (RUNNING or FAILED) and are left out of "
+          "everything below.**\n";
+  }
+  md << "\n## Setting\n\n"
      << "A pre-LN ViT (4 layers, width 64, 4 heads, 7x7 patches: T = 17 tokens, log T = "
      << absl::StrFormat("%.2f", sweep.log_t)
      << ") on Fashion-MNIST, AdamW at a constant learning rate with no warmup and no weight "
@@ -118,6 +126,19 @@ int main(int argc, char** argv) {
      << "## LR sweep\n\n"
      << "Test accuracy (mean ± sample std over seeds) and mean lowest layer entropy per cell.\n\n"
      << analysis::sweep_markdown(sweep) << "\n";
+  const auto stuck = analysis::runs_that_did_not_learn(*runs);
+  if (!stuck.empty()) {
+    md << "Runs that completed without learning (final training loss >= 95% of the first "
+          "step's):\n\n";
+    for (const auto* r : stuck) {
+      md << absl::StrFormat(
+          "- `%s` seed %d: loss %.3f -> %.3f, test accuracy %.1f%%, lowest "
+          "entropy %.2f\n",
+          r->spec.name(), r->spec.run().seed(), r->metrics.front().loss(), r->result.final_loss(),
+          100 * r->result.eval_accuracy(), r->result.min_entropy());
+    }
+    md << "\n";
+  }
   struct Figure {
     const char* file;
     const char* caption;

@@ -92,3 +92,23 @@ TEST(ReportTest, NothingToJudgeWithoutRuns) {
 
 }  // namespace
 }  // namespace analysis
+
+namespace analysis {
+namespace {
+
+TEST(ReportTest, FlagsRunsThatDidNotLearn) {
+  std::vector<RunRecord> runs(3);
+  const double first[] = {2.30, 2.30, 2.30}, last[] = {2.25, 0.8, 2.29};
+  for (int i = 0; i < 3; ++i) {
+    runs[i].result.set_status(sigma_reparam::RunResult::COMPLETED);
+    runs[i].result.set_final_loss(last[i]);
+    runs[i].metrics.emplace_back().set_loss(first[i]);
+  }
+  runs[2].result.set_status(sigma_reparam::RunResult::DIVERGED);
+  const auto stuck = runs_that_did_not_learn(runs);
+  ASSERT_EQ(stuck.size(), 1u);
+  EXPECT_EQ(stuck[0], &runs[0]);
+}
+
+}  // namespace
+}  // namespace analysis
