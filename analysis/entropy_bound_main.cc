@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
      << absl::StrFormat(" for every vector (lowest slack %.3g; attaining vector within %.3g).\n",
                         check.worst_slack, check.worst_attaining);
   if (!probes.empty()) {
-    md << "\nTrained heads (" << root
-       << "): per head, the largest centred logit norm and the mean entropy on 32 held-out "
+    md << "\nTrained heads (`" << absl::GetFlag(FLAGS_runs)
+       << "`): per head, the largest centred logit norm and the mean entropy on 32 held-out "
           "images, and the lowest (entropy - bound) over its query rows.\n\n"
        << "| method | runs | heads | median max logit norm | mean entropy | lowest entropy - bound "
           "|\n|---|---|---|---|---|---|\n";
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
       std::nth_element(norms.begin(), norms.begin() + norms.size() / 2, norms.end());
       md << absl::StrFormat("| %s | %d | %zu | %.3g | %.3f | %.3g |\n", m.method, m.runs,
                             m.heads.size(), norms[norms.size() / 2], entropy / m.heads.size(),
-                            slack);
+                            slack + 0.0);
       if (slack < -1e-6) held = false;
     }
   }

@@ -3,6 +3,13 @@
 namespace analysis {
 
 std::string paper_claim(const sigma_reparam::ExperimentSpec& spec) {
+  if (spec.has_lm()) {
+    const auto& t = spec.lm().transformer();
+    if (t.reparam() == sigma_reparam::SIGMA_REPARAM && t.norm() == sigma_reparam::NO_NORM) {
+      return "a causal LM with σReparam and no LayerNorm matches the baseline (claim 4)";
+    }
+    return "";
+  }
   if (!spec.has_vit()) return "";
   const auto& t = spec.vit().transformer();
   const bool adaptive = spec.optimizer().kind() == sigma_reparam::OptimizerSpec::ADAMW ||

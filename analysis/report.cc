@@ -11,7 +11,15 @@
 namespace analysis {
 namespace {
 
+// log T of uniform attention: ViT, over all T tokens; causal LM, the mean over queries of
+// log(i + 1) (query i sees i + 1 keys), which is what the per-layer mean entropy is compared to.
 double log_keys(const sigma_reparam::ExperimentSpec& spec) {
+  if (spec.has_lm()) {
+    const int T = spec.lm().context();
+    double sum = 0;
+    for (int i = 1; i <= T; ++i) sum += std::log(static_cast<double>(i));
+    return T > 0 ? sum / T : 0;
+  }
   if (!spec.has_vit() || spec.vit().patch_size() <= 0) return 0;
   const double g = spec.vit().image_size() / spec.vit().patch_size();
   return std::log(g * g + 1);
@@ -238,6 +246,44 @@ std::vector<ClaimResult> judge_claims(const SweepSummary& sweep, const std::vect
     out.push_back(c);
   }
   return out;
+}
+
+ClaimResult judge_lm_claim(const SweepSummary& lm, double ratio) {
+  ClaimResult c;
+  c.claim = "4 (LM)";
+  c.paper = "σReparam trains causal language models; without LayerNorm it matches the baseline";
+  c.rule = absl::StrFormat(
+      "σReparam without LN reaches a mean validation perplexity per word at most %.2fx the "
+      "baseline's, each method at its best lr of the sweep (no diverged seed there)",
+      ratio);
+  auto best = [&](const std::string& method) -> const SweepCell* {
+    const SweepCell* b = nullptr;
+    for (const auto& cell : lm.cells) {
+      if (cell.method != method || cell.summary.with_perplexity == 0 ||
+          cell.summary.diverged > 0) {
+        continue;
+      }
+      if (b == nullptr || cell.summary.word_perplexity_mean < b->summary.word_perplexity_mean) {
+        b = &cell;
+      }
+    }
+    return b;
+  };
+  const SweepCell* base = best("baseline");
+  const SweepCell* sig = best("sigma_reparam_no_ln");
+  if (base == nullptr || sig == nullptr) {
+    c.ours = "no completed LM sweep runs of both methods";
+    c.verdict = Verdict::kNotRun;
+    return c;
+  }
+  const double r = sig->summary.word_perplexity_mean / base->summary.word_perplexity_mean;
+  c.ours = absl::StrFormat(
+      "validation perplexity per word: baseline %.1f ± %.1f at lr %g; σReparam (no LN) %.1f ± "
+      "%.1f at lr %g: %.3fx",
+      base->summary.word_perplexity_mean, base->summary.word_perplexity_std, base->lr,
+      sig->summary.word_perplexity_mean, sig->summary.word_perplexity_std, sig->lr, r);
+  c.verdict = r <= ratio ? Verdict::kHeld : Verdict::kNotHeld;
+  return c;
 }
 
 std::string sweep_markdown(const SweepSummary& sweep) {

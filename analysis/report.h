@@ -56,7 +56,13 @@ struct ClaimResult {
 std::vector<ClaimResult> judge_claims(const SweepSummary& sweep, const std::vector<RunRecord>& runs,
                                       bool bound_held);
 
-// Markdown table: one row per method, one column per lr: "acc ± std / min entropy".
+// The LM claim (PAPER.md claim 4, causal LMs): σReparam without LN ("sigma_reparam_no_ln")
+// reaches a validation perplexity per word within `ratio` of the baseline's, each method at its
+// best lr of the sweep.
+ClaimResult judge_lm_claim(const SweepSummary& lm, double ratio = 1.15);
+
+// Markdown table: one row per method, one column per lr: "acc ± std / min entropy" (language
+// models: validation perplexity per word instead of accuracy).
 std::string sweep_markdown(const SweepSummary& sweep);
 std::string claims_markdown(const std::vector<ClaimResult>& claims);
 

@@ -25,6 +25,8 @@ ABSL_FLAG(std::string, out, "report", "report directory (figures and tables alre
 ABSL_FLAG(double, wall_seconds, 0, "wall time of the whole reproduction, for the header");
 ABSL_FLAG(std::string, command, "bazel run //analysis:reproduce", "the command that made it");
 ABSL_FLAG(bool, bound_held, true, "whether //analysis:entropy_bound's numeric check held");
+ABSL_FLAG(std::string, lm_runs, "runs/lm_sweep",
+          "the language-model sweep's run directories (skipped if absent)");
 
 namespace {
 
@@ -157,6 +159,30 @@ int main(int argc, char** argv) {
   for (const auto& f : figures) {
     if (!std::filesystem::exists(out + "/" + f.file)) continue;
     md << "![" << f.caption << "](" << f.file << ")\n\n*" << f.caption << "*\n\n";
+  }
+  // The language-model sweep, if it was run.
+  const std::string lm_root = analysis::workspace_path(absl::GetFlag(FLAGS_lm_runs));
+  if (std::filesystem::exists(lm_root)) {
+    auto lm_all = analysis::read_runs(lm_root, /*with_metrics=*/false);
+    if (lm_all.ok()) {
+      const auto lm_runs = analysis::finished_runs(*lm_all);
+      const analysis::SweepSummary lm = analysis::summarize_sweep(lm_runs, 0.1);
+      double lm_seconds = 0;
+      for (const auto& r : lm_runs) lm_seconds += r.result.wall_seconds();
+      md << "## Language model (SOTU)\n\n"
+         << lm_runs.size() << " runs from `" << absl::GetFlag(FLAGS_lm_runs) << "` ("
+         << duration(lm_seconds)
+         << " of run time; experiments/sweeps/lm.textproto): a causal decoder on the State of the "
+            "Union addresses (train <= 1980, validation 1981-2000), BPE vocabulary, validation "
+            "perplexity per word so that it does not depend on the vocabulary. Collapse line: "
+            "10% of the mean log(i + 1) over query positions ("
+         << absl::StrFormat("%.2f", lm.collapse_line) << ").\n\n"
+         << analysis::claims_markdown({analysis::judge_lm_claim(lm)}) << "\n"
+         << analysis::sweep_markdown(lm) << "\n";
+      for (const char* f : {"lm_entropy_curves.png", "lm_lr_sweep.png"}) {
+        if (std::filesystem::exists(out + "/" + f)) md << "![" << f << "](" << f << ")\n\n";
+      }
+    }
   }
   const std::string bound = read_file(out + "/entropy_bound.md");
   if (!bound.empty()) md << bound << "\n";

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Reproduces the entropy-collapse results end to end: trains the collapse sweep
-# (experiments/sweeps/collapse.textproto: 4 methods x 6 learning rates x 3 seeds), then
-# regenerates every table and figure into report/ and writes report/REPORT.md.
+# Reproduces the entropy-collapse results end to end: trains the ViT collapse sweep
+# (experiments/sweeps/collapse.textproto: 4 methods x 6 learning rates x 3 seeds) and the
+# language-model sweep (experiments/sweeps/lm.textproto), then regenerates every table and
+# figure into report/ and writes report/REPORT.md.
 #
 #   bazel run //analysis:reproduce              # skips runs that already finished
 #   bazel run //analysis:reproduce -- --redo    # trains every run again
@@ -39,8 +40,12 @@ start=$(date +%s)
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "1/5 training the sweep (progress per run; a second call skips finished runs)"
+step "1/6 training the ViT collapse sweep (progress per run; a second call skips finished runs)"
 "$bin/experiments/sweep" --sweep=experiments/sweeps/collapse.textproto --runs_root=runs \
+  "${sweep_flags[@]}"
+
+step "2/6 training the language-model sweep"
+"$bin/experiments/sweep" --sweep=experiments/sweeps/lm.textproto --runs_root=runs \
   "${sweep_flags[@]}"
 
 # The seed-0 runs at the sweep's highest lr go into the figures.
@@ -48,22 +53,30 @@ listing=$("$bin/experiments/sweep" --sweep=experiments/sweeps/collapse.textproto
 top=$(printf '%s\n' "$listing" | sort -g -k2 | tail -1 | cut -d' ' -f2)
 at_top() { printf '%s\n' "$listing" | awk -v lr="$top" -v v="$1" '$1 == v && $2 == lr && $3 == 0 { print $4 }'; }
 
-step "2/5 tables"
+step "3/6 tables"
 "$bin/analysis/tables" --runs="$runs" --out="$out" --name=collapse_table >/dev/null
 echo "wrote $out/collapse_table.md and .csv"
+"$bin/analysis/tables" --runs=runs/lm_sweep --out="$out" --name=lm_table >/dev/null
+echo "wrote $out/lm_table.md and .csv"
 
-step "3/5 figures (lr $top, seed 0)"
+step "4/6 figures (lr $top, seed 0)"
 "$bin/analysis/plots" --out="$out/entropy_curves" \
   --runs="$(at_top baseline),$(at_top sigma_reparam_no_ln),$(at_top sigma_reparam_pre_ln),$(at_top qk_norm)"
 "$bin/analysis/plots" --lr_sweep="$runs" --out="$out/lr_sweep"
 "$bin/analysis/plots" --reparam_run="$(at_top sigma_reparam_no_ln)" --out="$out/reparam"
+lm_listing=$("$bin/experiments/sweep" --sweep=experiments/sweeps/lm.textproto --runs_root=runs --list)
+lm_top=$(printf '%s\n' "$lm_listing" | sort -g -k2 | tail -1 | cut -d' ' -f2)
+lm_at_top() { printf '%s\n' "$lm_listing" | awk -v lr="$lm_top" -v v="$1" '$1 == v && $2 == lr && $3 == 0 { print $4 }'; }
+"$bin/analysis/plots" --out="$out/lm_entropy_curves" \
+  --runs="$(lm_at_top baseline),$(lm_at_top sigma_reparam_no_ln),$(lm_at_top sigma_reparam_pre_ln),$(lm_at_top qk_norm)"
+"$bin/analysis/plots" --lr_sweep=runs/lm_sweep --out="$out/lm_lr_sweep"
 
-step "4/5 Theorem 3.1"
+step "5/6 Theorem 3.1"
 bound_held=true
 "$bin/analysis/entropy_bound" --runs="$runs" --out="$out" >/dev/null || bound_held=false
 echo "wrote $out/entropy_bound.md (numeric check held: $bound_held)"
 
-step "5/5 report"
+step "6/6 report"
 "$bin/analysis/report_writer" --runs="$runs" --out="$out" \
   --wall_seconds=$(($(date +%s) - start)) --bound_held="$bound_held"
 echo "open $BUILD_WORKSPACE_DIRECTORY/$out/REPORT.md"

@@ -109,9 +109,24 @@ std::string method_name(const std::string& run_name) {
   return at == std::string::npos ? run_name : run_name.substr(0, at);
 }
 
+namespace {
+
+// Mean and sample standard deviation (0 for one value; both 0 for none).
+void mean_and_std(const std::vector<double>& x, double* mean, double* std) {
+  *mean = *std = 0;
+  if (x.empty()) return;
+  for (double v : x) *mean += v;
+  *mean /= static_cast<double>(x.size());
+  double var = 0;
+  for (double v : x) var += (v - *mean) * (v - *mean);
+  *std = x.size() > 1 ? std::sqrt(var / static_cast<double>(x.size() - 1)) : 0.0;
+}
+
+}  // namespace
+
 VariantSummary summarize(const RunGroup& group) {
   VariantSummary s;
-  std::vector<double> accuracy;
+  std::vector<double> accuracy, perplexity, word_perplexity;
   double entropy_sum = 0, loss_sum = 0;
   int entropy_runs = 0;
   for (const RunRecord* run : group.runs) {
@@ -122,6 +137,8 @@ VariantSummary summarize(const RunGroup& group) {
         ++s.completed;
         loss_sum += r.final_loss();
         if (r.has_eval_accuracy()) accuracy.push_back(r.eval_accuracy());
+        if (r.has_eval_perplexity()) perplexity.push_back(r.eval_perplexity());
+        if (r.has_eval_word_perplexity()) word_perplexity.push_back(r.eval_word_perplexity());
         break;
       case sigma_reparam::RunResult::DIVERGED:
         ++s.diverged;
@@ -138,15 +155,10 @@ VariantSummary summarize(const RunGroup& group) {
     }
   }
   s.with_accuracy = static_cast<int>(accuracy.size());
-  if (!accuracy.empty()) {
-    double mean = 0;
-    for (double a : accuracy) mean += a;
-    mean /= accuracy.size();
-    double var = 0;
-    for (double a : accuracy) var += (a - mean) * (a - mean);
-    s.accuracy_mean = mean;
-    s.accuracy_std = accuracy.size() > 1 ? std::sqrt(var / (accuracy.size() - 1)) : 0.0;
-  }
+  mean_and_std(accuracy, &s.accuracy_mean, &s.accuracy_std);
+  s.with_perplexity = static_cast<int>(perplexity.size());
+  mean_and_std(perplexity, &s.perplexity_mean, &s.perplexity_std);
+  mean_and_std(word_perplexity, &s.word_perplexity_mean, &s.word_perplexity_std);
   if (entropy_runs > 0) s.min_entropy_mean = entropy_sum / entropy_runs;
   if (s.completed > 0) s.final_loss_mean = loss_sum / s.completed;
   return s;

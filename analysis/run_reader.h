@@ -50,6 +50,10 @@ struct VariantSummary {
   double accuracy_mean = 0, accuracy_std = 0;  // over completed runs (sample std; 0 for one run)
   double min_entropy_mean = 0;                 // over runs that logged entropy
   double final_loss_mean = 0;                  // over completed runs
+  // Language models: validation perplexity per token and per word over completed runs.
+  int with_perplexity = 0;
+  double perplexity_mean = 0, perplexity_std = 0;
+  double word_perplexity_mean = 0, word_perplexity_std = 0;
 };
 VariantSummary summarize(const RunGroup& group);
 

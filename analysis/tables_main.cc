@@ -43,16 +43,28 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::ostringstream md, csv;
-  md << "| variant | runs | test accuracy (mean ± std) | min attention entropy | diverged | "
-        "paper's claim (not our result) |\n|---|---|---|---|---|---|\n";
+  const auto groups = analysis::group_by_variant(*runs);
+  bool language = false;  // perplexity instead of accuracy
+  for (const auto& group : groups) language |= analysis::summarize(group).with_perplexity > 0;
+  md << "| variant | runs | "
+     << (language ? "validation perplexity per token / per word (mean ± std)"
+                  : "test accuracy (mean ± std)")
+     << " | min attention entropy | diverged | paper's claim (not our result) |\n"
+        "|---|---|---|---|---|---|\n";
   csv << "variant,runs,completed,diverged,failed,accuracy_mean,accuracy_std,min_entropy_mean,"
-         "final_loss_mean,paper_claim\n";
-  for (const auto& group : analysis::group_by_variant(*runs)) {
+         "final_loss_mean,perplexity_mean,perplexity_std,word_perplexity_mean,"
+         "word_perplexity_std,paper_claim\n";
+  for (const auto& group : groups) {
     const analysis::VariantSummary s = analysis::summarize(group);
     const std::string claim = analysis::paper_claim(group.runs.front()->spec);
     std::string accuracy = "-";
-    if (s.with_accuracy == 1) accuracy = absl::StrFormat("%.2f%% (n=1)", 100 * s.accuracy_mean);
-    if (s.with_accuracy > 1) {
+    if (language && s.with_perplexity > 0) {
+      accuracy = absl::StrFormat("%.1f ± %.1f / %.1f ± %.1f (n=%d)", s.perplexity_mean,
+                                 s.perplexity_std, s.word_perplexity_mean, s.word_perplexity_std,
+                                 s.with_perplexity);
+    } else if (s.with_accuracy == 1) {
+      accuracy = absl::StrFormat("%.2f%% (n=1)", 100 * s.accuracy_mean);
+    } else if (s.with_accuracy > 1) {
       accuracy = absl::StrFormat("%.2f%% ± %.2f (n=%d)", 100 * s.accuracy_mean,
                                  100 * s.accuracy_std, s.with_accuracy);
     }
@@ -61,8 +73,10 @@ int main(int argc, char** argv) {
        << " | " << (claim.empty() ? "-" : claim) << " |\n";
     csv << csv_quote(group.name) << "," << s.runs << "," << s.completed << "," << s.diverged << ","
         << s.failed << ","
-        << absl::StrFormat("%.6f,%.6f,%.6f,%.6f", s.accuracy_mean, s.accuracy_std,
-                           s.min_entropy_mean, s.final_loss_mean)
+        << absl::StrFormat("%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f", s.accuracy_mean,
+                           s.accuracy_std, s.min_entropy_mean, s.final_loss_mean,
+                           s.perplexity_mean, s.perplexity_std, s.word_perplexity_mean,
+                           s.word_perplexity_std)
         << "," << csv_quote(claim) << "\n";
   }
   const std::string out = analysis::workspace_path(absl::GetFlag(FLAGS_out));

@@ -110,6 +110,10 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
                                   ? workspace() + "/runs/" + binary.experiment + "/" + run_name
                                   : resolve_output(absl::GetFlag(FLAGS_output_dir));
 
+  if (binary.instead_of_training) {
+    const int code = binary.instead_of_training(*spec, run_dir);
+    if (code >= 0) return code;
+  }
   const bool resume = absl::GetFlag(FLAGS_resume);
   const sigma_reparam::RunResult previous = read_result(run_dir);
   if (resume) {

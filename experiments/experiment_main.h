@@ -22,6 +22,10 @@ struct ExperimentBinary {
   std::string default_spec;                        // workspace-relative
   sigma_reparam::ExperimentSpec::ModelCase model;  // the family this binary trains
   std::function<std::unique_ptr<Task>(const sigma_reparam::ExperimentSpec&)> make_task;
+  // Optional: called with the spec and run directory before training; a result >= 0 ends the
+  // program with that exit code instead (e.g. the LM binary's --sample), < 0 trains.
+  std::function<int(const sigma_reparam::ExperimentSpec&, const std::string& run_dir)>
+      instead_of_training;
 };
 
 int experiment_main(int argc, char** argv, const ExperimentBinary& binary);

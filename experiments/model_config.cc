@@ -65,4 +65,14 @@ models::VitConfig vit_config(const sigma_reparam::VitSpec& s) {
   return c;
 }
 
+models::CausalLmConfig lm_config(const sigma_reparam::LanguageModelSpec& s) {
+  models::CausalLmConfig c;
+  c.transformer = transformer_config(s.transformer());
+  c.vocab_size = s.vocab_size();
+  c.context = s.context();
+  c.tie_embeddings = s.tie_embeddings();
+  c.scale_embeddings = s.scale_embeddings();
+  return c;
+}
+
 }  // namespace experiments

@@ -9,5 +9,6 @@ namespace experiments {
 
 models::TransformerConfig transformer_config(const sigma_reparam::TransformerSpec& spec);
 models::VitConfig vit_config(const sigma_reparam::VitSpec& spec);
+models::CausalLmConfig lm_config(const sigma_reparam::LanguageModelSpec& spec);
 
 }  // namespace experiments

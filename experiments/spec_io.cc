@@ -94,6 +94,27 @@ void check_transformer(const sigma_reparam::TransformerSpec& t, const std::strin
            absl::StrCat(s.power_steps(), " must be >= 1"));
 }
 
+void check_lm(const ExperimentSpec& s, Checker& c) {
+  const auto& lm = s.lm();
+  check_transformer(lm.transformer(), "lm.transformer", c);
+  c.expect(lm.vocab_size() >= 16, "lm.vocab_size", absl::StrCat(lm.vocab_size(), " must be >= 16"));
+  c.expect(lm.context() >= 2, "lm.context", absl::StrCat(lm.context(), " must be >= 2"));
+  c.expect(lm.tokenizer() != sigma_reparam::LanguageModelSpec::TOKENIZER_UNSPECIFIED,
+           "lm.tokenizer", "must be BPE or UNIGRAM");
+  using sigma_reparam::DataSpec;
+  const auto d = s.data().dataset();
+  c.expect(d == DataSpec::SOTU || d == DataSpec::WIKITEXT || d == DataSpec::BROWN ||
+               d == DataSpec::TEXT_FILE,
+           "data.dataset",
+           absl::StrCat(DataSpec::Dataset_Name(d),
+                        " is not text: a language model needs SOTU, WIKITEXT, BROWN or TEXT_FILE"));
+  if (d == DataSpec::WIKITEXT || d == DataSpec::TEXT_FILE) {
+    c.expect(!s.data().path().empty(), "data.path",
+             absl::StrCat("must name the ", DataSpec::Dataset_Name(d),
+                          d == DataSpec::WIKITEXT ? " folder" : " file"));
+  }
+}
+
 void check_vit(const sigma_reparam::VitSpec& v, const std::string& p, Checker& c) {
   check_transformer(v.transformer(), p + ".transformer", c);
   c.expect(v.image_size() >= 1, p + ".image_size", absl::StrCat(v.image_size(), " must be >= 1"));
@@ -215,6 +236,9 @@ absl::Status validate_spec(const ExperimentSpec& s) {
   switch (s.model_case()) {
     case ExperimentSpec::kVit:
       check_vit(s.vit(), "vit", c);
+      break;
+    case ExperimentSpec::kLm:
+      check_lm(s, c);
       break;
     case ExperimentSpec::MODEL_NOT_SET:
       c.expect(false, "model",

@@ -29,6 +29,8 @@ std::string family_binary(ExperimentSpec::ModelCase model) {
   switch (model) {
     case ExperimentSpec::kVit:
       return "vit_baseline";  // any ViT spec; the name only picks its default spec
+    case ExperimentSpec::kLm:
+      return "wikitext_lm";
     default:
       return "";
   }

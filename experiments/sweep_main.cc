@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
   size_t finished_now = 0;
+  double run_seconds = 0;
   int failed = 0;
   const size_t to_train = todo.size();
   while (!todo.empty() || !running.empty()) {
@@ -206,7 +207,10 @@ int main(int argc, char** argv) {
                           run.dir, "/train.log)");
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    const double left = elapsed / finished_now * (to_train - finished_now);
+    // Runs still to finish, at the mean run time so far, spread over the jobs.
+    run_seconds += took;
+    const double left = run_seconds / finished_now *
+                        static_cast<double>(to_train - finished_now) / jobs;
     std::cout << absl::StrFormat(
                      "[%*zu/%zu] %-34s seed %ld  %-48s %4.0f s | %s elapsed, ~%s left\n",
                      std::to_string(total).size(), done_before + finished_now, total, run.name,

@@ -170,6 +170,18 @@ int64_t total_steps(const ExperimentSpec& spec, int64_t examples) {
   return std::max<int64_t>(1, std::llround(spec.run().epochs() * per_epoch));
 }
 
+void load_model_weights(const std::string& run_dir, torch::nn::Module& model) {
+  const std::string path = run_dir + "/checkpoint.pt";
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    throw std::runtime_error(path + ": no checkpoint (train the run first)");
+  }
+  torch::serialize::InputArchive archive, model_archive;
+  archive.load_from(path);
+  archive.read("model", model_archive);
+  model.load(model_archive);
+}
+
 RunResult read_result(const std::string& run_dir) {
   RunResult result;
   std::ifstream in(run_dir + "/result.textproto");
@@ -253,6 +265,14 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
     Task::Evaluation e = task.evaluate();
     m.set_eval_loss(e.loss);
     result.set_eval_loss(e.loss);
+    if (task.reports_perplexity()) {
+      m.set_eval_perplexity(std::exp(e.loss));
+      result.set_eval_perplexity(std::exp(e.loss));
+    }
+    if (e.word_perplexity >= 0) {
+      m.set_eval_word_perplexity(e.word_perplexity);
+      result.set_eval_word_perplexity(e.word_perplexity);
+    }
     if (e.accuracy >= 0) {
       m.set_eval_accuracy(e.accuracy);
       result.set_eval_accuracy(e.accuracy);
@@ -345,6 +365,14 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
           std::snprintf(buf, sizeof(buf), " acc %.2f%%", 100 * e.accuracy);
           extra += buf;
         }
+        if (task.reports_perplexity()) {
+          std::snprintf(buf, sizeof(buf), " ppl %.1f", std::exp(e.loss));
+          extra += buf;
+        }
+        if (e.word_perplexity >= 0) {
+          std::snprintf(buf, sizeof(buf), " (per word %.1f)", e.word_perplexity);
+          extra += buf;
+        }
       }
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
       const double rate = (step - first_step + 1) / std::max(elapsed, 1e-9);
@@ -383,6 +411,16 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
   }
 
   record_attention_probe(task, result);
+  {
+    model.eval();
+    at::NoGradGuard no_grad;
+    Task::Evaluation t;
+    if (task.test(&t)) {
+      result.set_test_loss(t.loss);
+      if (task.reports_perplexity()) result.set_test_perplexity(std::exp(t.loss));
+      if (t.word_perplexity >= 0) result.set_test_word_perplexity(t.word_perplexity);
+    }
+  }
   write_result(RunResult::COMPLETED, total, "");
   if (options.progress) {
     char buf[160];
@@ -394,7 +432,15 @@ RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& option
                          std::to_string(100 * result.eval_accuracy()).substr(0, 5) + "%")
                             .c_str()
                       : "");
-    progress.line(buf);
+    std::string line = buf;
+    if (result.has_eval_word_perplexity()) {
+      std::snprintf(buf, sizeof(buf),
+                    " | validation perplexity %.2f per token, %.2f per word | test %.2f, %.2f",
+                    result.eval_perplexity(), result.eval_word_perplexity(),
+                    result.test_perplexity(), result.test_word_perplexity());
+      line += buf;
+    }
+    progress.line(line);
   }
   return result;
 }

@@ -44,9 +44,15 @@ class Task {
   struct Evaluation {
     double loss = 0;
     double accuracy = -1;
+    double word_perplexity = -1;  // language models: per whitespace-separated word (< 0: none)
   };
   // Called in eval mode without gradient.
   virtual Evaluation evaluate() = 0;
+  // The held-out test split, evaluated once when a run completes (eval mode, no gradient).
+  // False: the task has none apart from evaluate().
+  virtual bool test(Evaluation* out) { return false; }
+  // Language models report perplexity (exp of the loss) beside the loss.
+  virtual bool reports_perplexity() const { return false; }
 
   // Forward pass on a fixed held-out probe batch, filling `observation` (which asks for
   // logits). Called in eval mode without gradient when a run completes; the trainer records
@@ -71,6 +77,9 @@ int64_t total_steps(const sigma_reparam::ExperimentSpec& spec, int64_t examples)
 // propagate as exceptions after result.textproto records FAILED.
 sigma_reparam::RunResult train(const sigma_reparam::ExperimentSpec& spec, Task& task,
                                const RunOptions& options);
+
+// Loads the model weights of a run directory's checkpoint.pt into `model` (same architecture).
+void load_model_weights(const std::string& run_dir, torch::nn::Module& model);
 
 // Reads a run directory's result.textproto (status UNSPECIFIED if absent or unreadable).
 sigma_reparam::RunResult read_result(const std::string& run_dir);

