@@ -303,10 +303,13 @@ std::string sweep_markdown(const SweepSummary& sweep) {
         continue;
       }
       const auto& s = c->summary;
-      std::string text =
-          s.with_accuracy > 0
-              ? absl::StrFormat("%.1f ± %.1f%%", 100 * s.accuracy_mean, 100 * s.accuracy_std)
-              : "-";
+      std::string text = "-";
+      if (s.with_perplexity > 0) {
+        text = absl::StrFormat("ppl/word %.0f ± %.0f", s.word_perplexity_mean,
+                               s.word_perplexity_std);
+      } else if (s.with_accuracy > 0) {
+        text = absl::StrFormat("%.1f ± %.1f%%", 100 * s.accuracy_mean, 100 * s.accuracy_std);
+      }
       absl::StrAppend(&text, absl::StrFormat("<br>ent %.2f", s.min_entropy_mean));
       if (c->collapsed > 0)
         absl::StrAppend(&text, absl::StrFormat(" (%d collapsed)", c->collapsed));

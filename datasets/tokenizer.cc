@@ -141,7 +141,16 @@ Tokenizer Tokenizer::train_or_load(const std::string& corpus, const std::string&
     throw std::runtime_error("tokenizer vocab_size " + std::to_string(options.vocab_size) +
                              ": expected at least 16");
   }
-  const std::string dir = cache_dir.empty() ? data_dir() + "/tokenizers" : cache_dir;
+  std::string dir = cache_dir.empty() ? data_dir() + "/tokenizers" : cache_dir;
+  if (cache_dir.empty()) {
+    // A read-only data directory (a sandboxed test, a shared install): cache in the temporary
+    // directory instead of failing.
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || access(dir.c_str(), W_OK) != 0) {
+      dir = (fs::temp_directory_path() / "sigma-reparam-tokenizers").string();
+    }
+  }
   const std::string path = dir + "/" + tokenizer_cache_name(corpus, train_text, options);
   const std::string base = path.substr(0, path.size() - 6);
   if (trained != nullptr) *trained = false;

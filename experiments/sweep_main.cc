@@ -68,6 +68,9 @@ std::string outcome(const RunResult& r) {
   std::string s = RunResult::Status_Name(r.status());
   if (r.status() == RunResult::COMPLETED && r.has_eval_accuracy()) {
     absl::StrAppend(&s, absl::StrFormat("  acc %5.1f%%", 100 * r.eval_accuracy()));
+  } else if (r.status() == RunResult::COMPLETED && r.has_eval_word_perplexity()) {
+    absl::StrAppend(&s, absl::StrFormat("  ppl %.0f/token %.0f/word", r.eval_perplexity(),
+                                        r.eval_word_perplexity()));
   } else if (r.status() == RunResult::COMPLETED) {
     absl::StrAppend(&s, absl::StrFormat("  eval loss %.3f", r.eval_loss()));
   } else if (r.status() == RunResult::DIVERGED) {
