@@ -22,6 +22,11 @@ EntropySeries entropy_series(const RunRecord& run) {
   if (run.spec.has_vit()) {
     const double g = run.spec.vit().image_size() / run.spec.vit().patch_size();
     s.log_t = std::log(g * g + 1);
+  } else if (run.spec.has_lm() && run.spec.lm().context() > 0) {
+    // Causal: query i sees i + 1 keys; uniform attention has mean entropy mean_i log(i + 1).
+    double sum = 0;
+    for (int i = 1; i <= run.spec.lm().context(); ++i) sum += std::log(static_cast<double>(i));
+    s.log_t = sum / run.spec.lm().context();
   }
   return s;
 }
@@ -33,11 +38,16 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
   layers = std::max(1, std::min(layers, max_layers));
   plstream pls;
   open_figure(pls, device, file, "1000x1100", 1 + layers);
-  double max_step = 1, max_loss = 0, max_log_t = 0;
+  double max_step = 1, max_loss = 0, max_log_t = 0, max_entropy = 0;
   for (const auto& s : series) {
     for (double x : s.step) max_step = std::max(max_step, x);
     for (double y : s.loss) max_loss = std::max(max_loss, y);
     max_log_t = std::max(max_log_t, s.log_t);
+    for (const auto& layer : s.entropy) {
+      for (double e : layer) {
+        if (std::isfinite(e)) max_entropy = std::max(max_entropy, e);
+      }
+    }
   }
   // Loss panel with the legend.
   pls.adv(0);
@@ -61,7 +71,7 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
     pls.adv(0);
     pls.vsta();
     pls.col0(1);
-    pls.wind(0, max_step, 0, std::max(0.5, 1.08 * max_log_t));
+    pls.wind(0, max_step, 0, std::max({0.5, 1.08 * max_log_t, 1.05 * max_entropy}));
     pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
     const std::string title = "layer " + std::to_string(l);
     pls.lab(l == layers - 1 ? "step" : "", "entropy", title.c_str());
