@@ -100,7 +100,7 @@ void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& devic
     if (panel == 0) {
       std::vector<std::string> labels;
       for (const auto& c : curves) labels.push_back(c.method);
-      line_legend(pls, labels, PL_POSITION_TOP | PL_POSITION_LEFT);
+      line_legend(pls, labels, PL_POSITION_BOTTOM | PL_POSITION_LEFT);
     }
   }
 }
