@@ -134,7 +134,11 @@ TextCorpus load_sotu(const std::string& dir_in) {
 }
 
 TextCorpus load_wikitext(const std::string& dir) {
-  require_dir(dir, "WikiText (wiki.train.tokens, wiki.valid.tokens, wiki.test.tokens)");
+  if (!fs::is_directory(dir)) {
+    throw std::runtime_error("WikiText not found at " + dir +
+                             ": tools/setup.sh does not fetch it; point data.path at a folder "
+                             "holding wiki.train.tokens, wiki.valid.tokens and wiki.test.tokens");
+  }
   TextCorpus c;
   c.name = "wikitext";
   add_document(c.train, read_utf8_file(dir + "/wiki.train.tokens"));

@@ -88,7 +88,9 @@ TEST(TextCorpusTest, WikitextNeedsItsThreeFiles) {
   const std::string dir = fresh_dir("wikitext");
   write(dir + "/wiki.train.tokens", " = Title = \n the cat sat on the mat <unk> . \n");
   write(dir + "/wiki.valid.tokens", " a dog . \n");
-  std::string m = error_of([&] { load_wikitext(dir); });
+  std::string m = error_of([&] { load_wikitext(dir + "/nope"); });
+  EXPECT_NE(m.find("does not fetch it"), std::string::npos) << m;
+  m = error_of([&] { load_wikitext(dir); });
   EXPECT_NE(m.find("wiki.test.tokens: cannot read"), std::string::npos) << m;
   write(dir + "/wiki.test.tokens", " end of it . \n");
   const TextCorpus c = load_wikitext(dir);
