@@ -67,7 +67,6 @@ BoundCheck check_entropy_bound(const std::vector<int64_t>& keys,
                                uint64_t seed) {
   BoundCheck check;
   check.worst_slack = std::numeric_limits<double>::infinity();
-  check.worst_adversarial_gap = 0;
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal;
   std::uniform_real_distribution<double> uniform(0.2, 1.0);
@@ -105,10 +104,6 @@ BoundCheck check_entropy_bound(const std::vector<int64_t>& keys,
                                     row.min_entropy_adversarial - row.bound});
       check.worst_attaining =
           std::max(check.worst_attaining, std::abs(row.attaining_entropy - row.bound));
-      if (adversarial > 0) {
-        check.worst_adversarial_gap =
-            std::max(check.worst_adversarial_gap, row.min_entropy_adversarial - row.bound);
-      }
       check.rows.push_back(row);
     }
   }

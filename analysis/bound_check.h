@@ -26,7 +26,6 @@ struct BoundCheck {
   std::vector<BoundCheckRow> rows;
   double worst_slack = 0;      // min over all vectors of entropy - bound (>= 0 if the bound holds)
   double worst_attaining = 0;  // max |entropy(attaining) - bound|
-  double worst_adversarial_gap = 0;  // max over rows of min_entropy_adversarial - bound
   bool held(double tolerance = 1e-9) const {
     return worst_slack >= -tolerance && worst_attaining <= tolerance;
   }

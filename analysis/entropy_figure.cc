@@ -19,15 +19,7 @@ EntropySeries entropy_series(const RunRecord& run) {
       s.entropy.resize(m.entropy_size());
     for (int l = 0; l < m.entropy_size(); ++l) s.entropy[l].push_back(m.entropy(l).mean());
   }
-  if (run.spec.has_vit()) {
-    const double g = run.spec.vit().image_size() / run.spec.vit().patch_size();
-    s.log_t = std::log(g * g + 1);
-  } else if (run.spec.has_lm() && run.spec.lm().context() > 0) {
-    // Causal: query i sees i + 1 keys; uniform attention has mean entropy mean_i log(i + 1).
-    double sum = 0;
-    for (int i = 1; i <= run.spec.lm().context(); ++i) sum += std::log(static_cast<double>(i));
-    s.log_t = sum / run.spec.lm().context();
-  }
+  s.log_t = uniform_attention_entropy(run.spec);
   return s;
 }
 

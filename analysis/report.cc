@@ -11,20 +11,6 @@
 namespace analysis {
 namespace {
 
-// log T of uniform attention: ViT, over all T tokens; causal LM, the mean over queries of
-// log(i + 1) (query i sees i + 1 keys), which is what the per-layer mean entropy is compared to.
-double log_keys(const sigma_reparam::ExperimentSpec& spec) {
-  if (spec.has_lm()) {
-    const int T = spec.lm().context();
-    double sum = 0;
-    for (int i = 1; i <= T; ++i) sum += std::log(static_cast<double>(i));
-    return T > 0 ? sum / T : 0;
-  }
-  if (!spec.has_vit() || spec.vit().patch_size() <= 0) return 0;
-  const double g = spec.vit().image_size() / spec.vit().patch_size();
-  return std::log(g * g + 1);
-}
-
 std::string percent(double x) { return absl::StrFormat("%.1f%%", 100 * x); }
 
 }  // namespace
@@ -38,21 +24,16 @@ const SweepCell* SweepSummary::cell(const std::string& method, double lr) const 
 
 SweepSummary summarize_sweep(const std::vector<RunRecord>& runs, double collapse_fraction) {
   SweepSummary s;
-  for (const RunRecord& run : runs) s.log_t = std::max(s.log_t, log_keys(run.spec));
+  for (const RunRecord& run : runs)
+    s.log_t = std::max(s.log_t, uniform_attention_entropy(run.spec));
   s.collapse_line = collapse_fraction * s.log_t;
   for (const RunGroup& group : group_by_variant(runs)) {
     SweepCell c;
     c.method = method_name(group.name);
     c.lr = group.runs.front()->spec.optimizer().lr();
     c.summary = summarize(group);
-    c.entropy_low = 1e300;
-    c.entropy_high = 0;
     for (const RunRecord* run : group.runs) {
       const auto& r = run->result;
-      if (r.has_min_entropy()) {
-        c.entropy_low = std::min(c.entropy_low, r.min_entropy());
-        c.entropy_high = std::max(c.entropy_high, r.min_entropy());
-      }
       if (r.status() == sigma_reparam::RunResult::DIVERGED ||
           (r.has_min_entropy() && r.min_entropy() < s.collapse_line)) {
         ++c.collapsed;
@@ -259,8 +240,7 @@ ClaimResult judge_lm_claim(const SweepSummary& lm, double ratio) {
   auto best = [&](const std::string& method) -> const SweepCell* {
     const SweepCell* b = nullptr;
     for (const auto& cell : lm.cells) {
-      if (cell.method != method || cell.summary.with_perplexity == 0 ||
-          cell.summary.diverged > 0) {
+      if (cell.method != method || cell.summary.with_perplexity == 0 || cell.summary.diverged > 0) {
         continue;
       }
       if (b == nullptr || cell.summary.word_perplexity_mean < b->summary.word_perplexity_mean) {
@@ -305,8 +285,8 @@ std::string sweep_markdown(const SweepSummary& sweep) {
       const auto& s = c->summary;
       std::string text = "-";
       if (s.with_perplexity > 0) {
-        text = absl::StrFormat("ppl/word %.0f ± %.0f", s.word_perplexity_mean,
-                               s.word_perplexity_std);
+        text =
+            absl::StrFormat("ppl/word %.0f ± %.0f", s.word_perplexity_mean, s.word_perplexity_std);
       } else if (s.with_accuracy > 0) {
         text = absl::StrFormat("%.1f ± %.1f%%", 100 * s.accuracy_mean, 100 * s.accuracy_std);
       }

@@ -14,9 +14,7 @@ struct SweepCell {
   std::string method;
   double lr = 0;
   VariantSummary summary;
-  int collapsed = 0;       // runs whose lowest layer entropy fell below the collapse line
-  double entropy_low = 0;  // lowest and highest per-run minimum entropy
-  double entropy_high = 0;
+  int collapsed = 0;  // runs whose lowest layer entropy fell below the collapse line
 };
 
 struct SweepSummary {

@@ -104,6 +104,18 @@ std::vector<RunGroup> group_by_variant(const std::vector<RunRecord>& runs) {
   return groups;
 }
 
+double uniform_attention_entropy(const sigma_reparam::ExperimentSpec& spec) {
+  if (spec.has_lm()) {
+    const int T = spec.lm().context();
+    double sum = 0;
+    for (int i = 1; i <= T; ++i) sum += std::log(static_cast<double>(i));
+    return T > 0 ? sum / T : 0;
+  }
+  if (!spec.has_vit() || spec.vit().patch_size() <= 0) return 0;
+  const double g = spec.vit().image_size() / spec.vit().patch_size();
+  return std::log(g * g + 1);
+}
+
 std::string method_name(const std::string& run_name) {
   const size_t at = run_name.rfind("_lr");
   return at == std::string::npos ? run_name : run_name.substr(0, at);

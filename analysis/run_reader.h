@@ -43,6 +43,11 @@ std::vector<RunGroup> group_by_variant(const std::vector<RunRecord>& runs);
 // The method a sweep run belongs to: its spec name up to "_lr" ("baseline_lr3e-2" -> "baseline").
 std::string method_name(const std::string& run_name);
 
+// Mean attention entropy of uniform attention in the spec's model, the line entropies are
+// compared to: ViT, log T over all T tokens; causal LM, the mean over queries of log(i + 1)
+// (query i sees i + 1 keys). 0 if the spec has neither.
+double uniform_attention_entropy(const sigma_reparam::ExperimentSpec& spec);
+
 // What a table row shows for one variant.
 struct VariantSummary {
   int runs = 0, completed = 0, diverged = 0, failed = 0;

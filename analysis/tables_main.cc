@@ -59,9 +59,9 @@ int main(int argc, char** argv) {
     const std::string claim = analysis::paper_claim(group.runs.front()->spec);
     std::string accuracy = "-";
     if (language && s.with_perplexity > 0) {
-      accuracy = absl::StrFormat("%.1f ± %.1f / %.1f ± %.1f (n=%d)", s.perplexity_mean,
-                                 s.perplexity_std, s.word_perplexity_mean, s.word_perplexity_std,
-                                 s.with_perplexity);
+      accuracy =
+          absl::StrFormat("%.1f ± %.1f / %.1f ± %.1f (n=%d)", s.perplexity_mean, s.perplexity_std,
+                          s.word_perplexity_mean, s.word_perplexity_std, s.with_perplexity);
     } else if (s.with_accuracy == 1) {
       accuracy = absl::StrFormat("%.2f%% (n=1)", 100 * s.accuracy_mean);
     } else if (s.with_accuracy > 1) {
@@ -74,9 +74,8 @@ int main(int argc, char** argv) {
     csv << csv_quote(group.name) << "," << s.runs << "," << s.completed << "," << s.diverged << ","
         << s.failed << ","
         << absl::StrFormat("%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f", s.accuracy_mean,
-                           s.accuracy_std, s.min_entropy_mean, s.final_loss_mean,
-                           s.perplexity_mean, s.perplexity_std, s.word_perplexity_mean,
-                           s.word_perplexity_std)
+                           s.accuracy_std, s.min_entropy_mean, s.final_loss_mean, s.perplexity_mean,
+                           s.perplexity_std, s.word_perplexity_mean, s.word_perplexity_std)
         << "," << csv_quote(claim) << "\n";
   }
   const std::string out = analysis::workspace_path(absl::GetFlag(FLAGS_out));

@@ -11,7 +11,6 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/runtime.h"
 #include "experiments/sweep.h"
 #include "experiments/trainer.h"
 
@@ -52,12 +52,6 @@ std::string clock_time(double seconds) {
   const long s = static_cast<long>(seconds + 0.5);
   return s >= 3600 ? absl::StrFormat("%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60)
                    : absl::StrFormat("%ld:%02ld", s / 60, s % 60);
-}
-
-int available_cores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
-  return 1;
 }
 
 bool finished(const RunResult& r) {
@@ -133,8 +127,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
-  const int jobs = absl::GetFlag(FLAGS_jobs) > 0 ? absl::GetFlag(FLAGS_jobs)
-                                                 : std::max(1, available_cores() / threads);
+  const int jobs = absl::GetFlag(FLAGS_jobs) > 0
+                       ? absl::GetFlag(FLAGS_jobs)
+                       : std::max(1, experiments::available_cores() / threads);
   // The family binaries sit beside this one (bazel-bin/experiments/).
   const std::string here = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
 
@@ -212,8 +207,8 @@ int main(int argc, char** argv) {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     // Runs still to finish, at the mean run time so far, spread over the jobs.
     run_seconds += took;
-    const double left = run_seconds / finished_now *
-                        static_cast<double>(to_train - finished_now) / jobs;
+    const double left =
+        run_seconds / finished_now * static_cast<double>(to_train - finished_now) / jobs;
     std::cout << absl::StrFormat(
                      "[%*zu/%zu] %-34s seed %ld  %-48s %4.0f s | %s elapsed, ~%s left\n",
                      std::to_string(total).size(), done_before + finished_now, total, run.name,
