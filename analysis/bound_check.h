@@ -1,4 +1,4 @@
-// Theorem 3.1 checked numerically and against trained models (PAPER.md): the entropy of many
+// Theorem 3.1 checked numerically and against trained models (docs/method.md): the entropy of many
 // random and adversarial logit vectors of centred norm s never falls below the bound, the
 // adversarial search reaches it, and the attaining vector meets it; and the attention heads of
 // trained runs (RunResult.attention_probe) all sit above it.

@@ -1,4 +1,4 @@
-// Evaluates Theorem 3.1 (PAPER.md): the entropy lower bound against random and adversarial
+// Evaluates Theorem 3.1 (docs/method.md): the entropy lower bound against random and adversarial
 // logit vectors for several T, and against every attention head of the trained runs under
 // --runs (their RunResult.attention_probe). Writes entropy_bound.md, .png and .svg; exits 1 if
 // any vector or head falls below the bound.

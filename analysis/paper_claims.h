@@ -1,4 +1,4 @@
-// The paper's own claims (PAPER.md), typed in by hand and always shown labelled as the paper's,
+// The paper's own claims (docs/method.md), typed in by hand and always shown labelled as the paper's,
 // beside the results our runs produced. Nothing else in analysis/ is typed in.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The reproduction report (report/REPORT.md): the LR sweep summarised per method and learning
-// rate, and each paper claim (PAPER.md) beside what these runs show, judged by a stated rule.
+// rate, and each paper claim (docs/method.md) beside what these runs show, judged by a stated rule.
 #pragma once
 
 #include <string>
@@ -43,7 +43,7 @@ std::string verdict_name(Verdict v);
 
 struct ClaimResult {
   std::string claim;  // "1", "2", ...
-  std::string paper;  // the paper's claim, in its words (PAPER.md)
+  std::string paper;  // the paper's claim, in its words (docs/method.md)
   std::string ours;   // what our runs show, with numbers
   std::string rule;   // how the verdict was decided
   Verdict verdict = Verdict::kNotRun;
@@ -54,7 +54,7 @@ struct ClaimResult {
 std::vector<ClaimResult> judge_claims(const SweepSummary& sweep, const std::vector<RunRecord>& runs,
                                       bool bound_held);
 
-// The LM claim (PAPER.md claim 4, causal LMs): σReparam without LN ("sigma_reparam_no_ln")
+// The LM claim (docs/method.md claim 4, causal LMs): σReparam without LN ("sigma_reparam_no_ln")
 // reaches a validation perplexity per word within `ratio` of the baseline's, each method at its
 // best lr of the sweep.
 ClaimResult judge_lm_claim(const SweepSummary& lm, double ratio = 1.15);

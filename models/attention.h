@@ -1,5 +1,5 @@
 // Multi-head self-attention with a materialised softmax, so that it can report the attention
-// entropy of every head (PAPER.md, "Definitions") when asked, and nothing extra when not.
+// entropy of every head (docs/method.md, "Definitions") when asked, and nothing extra when not.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -23,7 +23,7 @@ struct AttentionMask {
   at::Tensor query_mask;  // (B, Tq) bool, true = real query
 };
 
-// Filled by a forward pass when the caller passes one (DESIGN.md, "Observations without
+// Filled by a forward pass when the caller passes one (docs/design.md, "Observations without
 // hooks"): one entry per attention layer, in order.
 struct AttentionObservation {
   bool keep_maps = false;                        // also keep the probabilities (for plots)

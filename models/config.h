@@ -1,5 +1,5 @@
 // Plain configuration structs for the models. models/ knows nothing of specs or files:
-// experiments/ translates a spec into these (DESIGN.md, "Data flows one way").
+// experiments/ translates a spec into these (docs/design.md, "Data flows one way").
 #pragma once
 
 #include <cstdint>

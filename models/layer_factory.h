@@ -1,6 +1,6 @@
 // The one place every model takes its linear layers, convolutions and norms from, chosen by
 // LayerConfig: plain, σReparam or spectral norm; LayerNorm or none. A model never tests
-// "if sigma" itself (DESIGN.md, "Linear and norm factories").
+// "if sigma" itself (docs/design.md, "Linear and norm factories").
 //
 //   models::LayerFactory make(config.layers);
 //   torch::nn::AnyModule fc = make.linear(64, 256);   // fc.forward<at::Tensor>(x)

@@ -1,7 +1,7 @@
 // Vision Transformer (Dosovitskiy et al. 2021) as in the paper's ViT experiments: patch
 // embedding, class token, learned positions, encoder blocks, final norm (pre-LN only) and a
 // linear head on the class token. Every linear layer and the patch embedding come from the
-// LayerFactory, so σReparam covers all of them (PAPER.md).
+// LayerFactory, so σReparam covers all of them (docs/method.md).
 //
 //   models::VisionTransformer vit(models::VitConfig{});
 //   at::Tensor logits = vit(images);                // (B, 1, 28, 28) -> (B, 10)

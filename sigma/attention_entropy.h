@@ -1,4 +1,4 @@
-// Attention entropy (PAPER.md, "Definitions"): Ent(A_i) = -sum_j A_ij log A_ij per query row,
+// Attention entropy (docs/method.md, "Definitions"): Ent(A_i) = -sum_j A_ij log A_ij per query row,
 // 0 for one-hot attention and log T for uniform attention over T keys.
 //
 //   sigma::AttentionEntropy e = sigma::attention_entropy(probs, key_mask, query_mask);

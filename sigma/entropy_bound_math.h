@@ -1,4 +1,4 @@
-// Theorem 3.1 of the paper (PAPER.md) in plain C++ (no LibTorch), so that analysis binaries can
+// Theorem 3.1 of the paper (docs/method.md) in plain C++ (no LibTorch), so that analysis binaries can
 // evaluate it: a tight lower bound on the entropy of softmax(z) in terms of the centred norm
 // ||z - mean(z)||_2 <= s, where s = ||W_K W_Q^T||_2 ||X X^T||_2 for attention logits.
 //

@@ -1,7 +1,7 @@
 // Weight initialisation used by the σReparam layers.
 //
 // LibTorch 1.13 has no trunc_normal_; the official σReparam code initialises every linear and
-// conv weight with timm's trunc_normal_(std = 0.02 * gain) (PAPER.md, "Initialisation").
+// conv weight with timm's trunc_normal_(std = 0.02 * gain) (docs/method.md, "Initialisation").
 #pragma once
 
 #include <ATen/core/Tensor.h>

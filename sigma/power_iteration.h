@@ -1,4 +1,4 @@
-// Spectral norm of a weight matrix: exact (eigendecomposition) and by power iteration (PAPER.md,
+// Spectral norm of a weight matrix: exact (eigendecomposition) and by power iteration (docs/method.md,
 // σReparam).
 //
 //   sigma::PowerIteration p = sigma::power_iteration(w, u, /*steps=*/1);

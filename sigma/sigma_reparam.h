@@ -1,4 +1,4 @@
-// σReparam (Zhai et al. 2023, PAPER.md "Definitions"): W_hat = (gamma / sigma(W)) * W.
+// σReparam (Zhai et al. 2023, docs/method.md "Definitions"): W_hat = (gamma / sigma(W)) * W.
 //
 // This file holds what the σReparam layers share: their options and the reparameterisation
 // state (the power-iteration vector u, the last sigma estimate, the learned scale gamma).

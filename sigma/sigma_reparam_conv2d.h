@@ -1,5 +1,5 @@
 // SigmaReparamConv2d: a 2-D convolution whose kernel is σReparam'd as the (out, in*kh*kw)
-// matrix (PAPER.md: the patch embedding is reparameterised like every linear layer; official
+// matrix (docs/method.md: the patch embedding is reparameterised like every linear layer; official
 // `SNConv2d`). Only groups == 1: a grouped conv is a block-diagonal matrix whose spectral norm
 // is not that of the flattened kernel, so it is rejected rather than computed wrongly.
 //

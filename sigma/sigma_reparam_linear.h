@@ -1,5 +1,5 @@
 // SigmaReparamLinear: a linear layer y = x W_hat^T + b with W_hat = (gamma / sigma(W)) W
-// (PAPER.md, "Definitions"; official `SNLinear`).
+// (docs/method.md, "Definitions"; official `SNLinear`).
 //
 //   sigma::SigmaReparamLinear fc(sigma::SigmaReparamLinearOptions(384, 1536)
 //                                    .reparam(sigma::SigmaReparamOptions()

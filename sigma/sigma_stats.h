@@ -4,7 +4,7 @@
 //   torch::nn::Linear plain = sigma::fold(layer);  // same outputs, no power iteration
 //
 // At inference gamma / sigma(W) is a constant, so a trained layer can be replaced by a plain
-// layer whose weight is W_hat (PAPER.md, "Definitions").
+// layer whose weight is W_hat (docs/method.md, "Definitions").
 #pragma once
 
 #include <torch/nn/module.h>

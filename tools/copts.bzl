@@ -1,4 +1,4 @@
-"""Compiler options shared by the project's own targets (STYLE.md: one COPTS, warnings on)."""
+"""Compiler options shared by the project's own targets (one COPTS, warnings on)."""
 
 # Warnings are errors for our code only; LibTorch and the system libraries come in through
 # -isystem / builtin include directories, so their warnings never reach us.

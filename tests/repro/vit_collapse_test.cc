@@ -1,4 +1,4 @@
-// Reproducibility check of the paper's central claim at this suite's scale (PAPER.md claims 1,
+// Reproducibility check of the paper's central claim at this suite's scale (docs/method.md claims 1,
 // 2, 5): at a learning rate where the pre-LN baseline's attention entropy collapses, σReparam
 // without LayerNorm keeps its entropy and its loss falls. Three seeds each, 100 steps, on
 // Fashion-MNIST ($SIGMA_DATA, tools/setup.sh). Also checks that the run records, the table

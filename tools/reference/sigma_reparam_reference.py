@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference σReparam semantics in PyTorch, for the C++ parity test (tests/sigma/parity_test.cc).
 
-An independent, minimal implementation of PAPER.md's definitions (the official PyTorch
+An independent, minimal implementation of docs/method.md's definitions (the official PyTorch
 semantics): one power-iteration step per forward from the stored u, u and v without gradient,
 sigma = v^T W u' differentiable in W, u stored only in training mode, W_hat = gamma / sigma * W.
 It writes small cases as torch.save'd dicts of tensors into tests/sigma/testdata/.
