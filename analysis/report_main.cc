@@ -1,5 +1,5 @@
 // Writes report/REPORT.md from the collapse sweep's run directories and the figures and tables
-// that //analysis:reproduce drew beside it: the machine, threads and wall time, each paper claim
+// that //tools:reproduce drew beside it: the machine, threads and wall time, each paper claim
 // beside our result (held / not held, with the rule), the sweep table and the figures.
 //
 //   bazel run //analysis:report -- --runs=runs/collapse_sweep --out=report
@@ -23,7 +23,7 @@
 ABSL_FLAG(std::string, runs, "runs/collapse_sweep", "the sweep's run directories");
 ABSL_FLAG(std::string, out, "report", "report directory (figures and tables already there)");
 ABSL_FLAG(double, wall_seconds, 0, "wall time of the whole reproduction, for the header");
-ABSL_FLAG(std::string, command, "bazel run //analysis:reproduce", "the command that made it");
+ABSL_FLAG(std::string, command, "bazel run //tools:reproduce", "the command that made it");
 ABSL_FLAG(bool, bound_held, true, "whether //analysis:entropy_bound's numeric check held");
 ABSL_FLAG(std::string, lm_runs, "runs/lm_sweep",
           "the language-model sweep's run directories (skipped if absent)");
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
      << absl::StrFormat("%.2f", sweep.log_t)
      << ") on Fashion-MNIST, AdamW at a constant learning rate with no warmup and no weight "
         "decay, 200 steps of batch 128, test accuracy on 2,000 test images "
-        "(experiments/sweeps/collapse.textproto, experiments/specs/collapse/). Methods: the "
+        "(experiments/vit/sweeps/collapse.textproto, experiments/vit/specs/collapse/). Methods: the "
         "baseline; σReparam on every linear layer without LayerNorm (gamma initialised to 1); "
         "σReparam with pre-LN (gamma = sigma(W0)); and the baseline with QK-LayerNorm. A run "
         "has *collapsed* when the mean attention entropy of some layer fell below 10% of log T "
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
      << "## The paper's claims beside our results\n\n"
      << analysis::claims_markdown(claims)
      << "\nClaim 4 (training without LN, warmup, WD or adaptive optimisers) is checked by the "
-        "ViT specs in experiments/specs/vit/ (README, \"Results\"), not by this sweep.\n\n"
+        "ViT specs in experiments/vit/specs/ (README, \"Results\"), not by this sweep.\n\n"
      << "## LR sweep\n\n"
      << "Test accuracy (mean ± sample std over seeds) and mean lowest layer entropy per cell.\n\n"
      << analysis::sweep_markdown(sweep) << "\n";
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
       md << "## Language model (SOTU)\n\n"
          << lm_runs.size() << " runs from `" << absl::GetFlag(FLAGS_lm_runs) << "` ("
          << duration(lm_seconds)
-         << " of run time; experiments/sweeps/lm.textproto): a causal decoder on the State of the "
+         << " of run time; experiments/lm/sweeps/lm.textproto): a causal decoder on the State of the "
             "Union addresses (train <= 1980, validation 1981-2000), BPE vocabulary, validation "
             "perplexity per word so that it does not depend on the vocabulary. Collapse line: "
             "10% of the mean log(i + 1) over query positions ("

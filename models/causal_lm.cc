@@ -7,26 +7,29 @@
 
 #include <cmath>
 
+#include "models/norms.h"
 #include "sigma/init.h"
 
 namespace models {
-
-at::Tensor causal_mask(int64_t T, const at::TensorOptions& options) {
-  return at::full({T, T}, -INFINITY, options).triu(1);
-}
 
 CausalLmImpl::CausalLmImpl(const CausalLmConfig& c) : config_(c) {
   TORCH_CHECK(c.vocab_size >= 2, "CausalLm: vocab_size must be >= 2, got ", c.vocab_size);
   TORCH_CHECK(c.context >= 1, "CausalLm: context must be >= 1, got ", c.context);
   const int64_t d = c.transformer.width;
-  LayerFactory make(c.transformer.layers);
+  TransformerConfig t = c.transformer;
+  if (t.layers.norm == NormPlacement::kDeepNorm) {
+    const DeepNormScales deep = deep_norm_scales(DeepNormStack::kDecoderOnly, t.depth, t.depth);
+    t.residual_alpha = deep.alpha;
+    t.layers.residual_branch_gain = deep.beta;
+  }
+  LayerFactory make(t.layers);
   token_embed_ = register_parameter("token_embed", at::empty({c.vocab_size, d}));
   pos_embed_ = register_parameter("pos_embed", at::empty({1, c.context, d}));
   sigma::trunc_normal_(token_embed_, 0.02);
   sigma::trunc_normal_(pos_embed_, 0.02);
   torch::nn::ModuleList blocks;
-  for (int64_t i = 0; i < c.transformer.depth; ++i) {
-    blocks_.push_back(EncoderBlock(c.transformer, make));
+  for (int64_t i = 0; i < t.depth; ++i) {
+    blocks_.push_back(TransformerBlock(t, make, BlockSite{"decoder", i, /*cross_attention=*/false}));
     blocks->push_back(blocks_.back());
   }
   register_module("blocks", blocks);
@@ -35,7 +38,7 @@ CausalLmImpl::CausalLmImpl(const CausalLmConfig& c) : config_(c) {
               : torch::nn::AnyModule(torch::nn::Identity());
   register_module("norm", norm_.ptr());
   if (!c.tie_embeddings) {
-    head_ = make.linear(d, c.vocab_size);
+    head_ = make.linear(Role::kHead, d, c.vocab_size);
     register_module("head", head_.ptr());
   }
 }

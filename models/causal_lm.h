@@ -1,5 +1,5 @@
 // Decoder-only causal Transformer language model (the paper's LM experiments): token and learned
-// position embeddings, the shared blocks under a causal mask, a final norm (pre-LN only) and an
+// position embeddings, the shared TransformerBlocks (stack "decoder") under a causal mask, a final norm (pre-LN only) and an
 // output layer tied to the token embedding by default. Every linear layer of the blocks (and an
 // untied output layer) comes from the LayerFactory, so σReparam covers them; a tied output layer
 // is the embedding matrix itself and is not reparameterised.
@@ -7,7 +7,7 @@
 //   models::CausalLm lm(config);
 //   at::Tensor logits = lm(tokens);              // (B, T) int64 -> (B, T, vocab)
 //   models::AttentionObservation obs;
-//   lm->forward(tokens, &obs);                   // entropy of query i over its i+1 keys
+//   lm->forward(tokens, &obs);                   // stack "decoder"; query i sees its i+1 keys
 #pragma once
 
 #include <torch/nn/module.h>
@@ -20,9 +20,6 @@
 #include "models/transformer.h"
 
 namespace models {
-
-// (T, T) additive mask: 0 on and below the diagonal, -inf above (key j > query i).
-at::Tensor causal_mask(int64_t T, const at::TensorOptions& options);
 
 class CausalLmImpl : public torch::nn::Module {
  public:
@@ -37,7 +34,7 @@ class CausalLmImpl : public torch::nn::Module {
   CausalLmConfig config_;
   at::Tensor token_embed_;  // (vocab, d)
   at::Tensor pos_embed_;    // (1, context, d)
-  std::vector<EncoderBlock> blocks_;
+  std::vector<TransformerBlock> blocks_;
   torch::nn::AnyModule norm_;
   torch::nn::AnyModule head_;  // empty when tied
 };

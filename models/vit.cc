@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "models/norms.h"
 #include "sigma/init.h"
 
 namespace models {
@@ -16,7 +17,13 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
   const int64_t d = c.transformer.width;
   const int64_t grid = c.image_size / c.patch_size;
   num_patches_ = grid * grid;
-  LayerFactory make(c.transformer.layers);
+  TransformerConfig t = c.transformer;
+  if (t.layers.norm == NormPlacement::kDeepNorm) {
+    const DeepNormScales deep = deep_norm_scales(DeepNormStack::kEncoderOnly, t.depth, t.depth);
+    t.residual_alpha = deep.alpha;
+    t.layers.residual_branch_gain = deep.beta;
+  }
+  LayerFactory make(t.layers);
   patch_embed_ = make.patch_conv(c.channels, d, c.patch_size);
   register_module("patch_embed", patch_embed_.ptr());
   cls_token_ = register_parameter("cls_token", at::empty({1, 1, d}));
@@ -24,8 +31,8 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
   sigma::trunc_normal_(cls_token_, 0.02);
   sigma::trunc_normal_(pos_embed_, 0.02);
   torch::nn::ModuleList blocks;
-  for (int64_t i = 0; i < c.transformer.depth; ++i) {
-    blocks_.push_back(EncoderBlock(c.transformer, make));
+  for (int64_t i = 0; i < t.depth; ++i) {
+    blocks_.push_back(TransformerBlock(t, make, BlockSite{"encoder", i, /*cross_attention=*/false}));
     blocks->push_back(blocks_.back());
   }
   register_module("blocks", blocks);  // names blocks.0, blocks.1, ...
@@ -34,7 +41,7 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
               ? make.norm(d)
               : torch::nn::AnyModule(torch::nn::Identity());
   register_module("norm", norm_.ptr());
-  head_ = make.linear(d, c.num_classes);
+  head_ = make.linear(Role::kHead, d, c.num_classes);
   register_module("head", head_.ptr());
 }
 
@@ -45,7 +52,7 @@ at::Tensor VisionTransformerImpl::forward(const at::Tensor& images,
   x = x.flatten(2).transpose(1, 2);                         // (B, N, d)
   x = at::cat({cls_token_.expand({B, -1, -1}), x}, 1);      // (B, N+1, d)
   x = x + pos_embed_;
-  for (auto& block : blocks_) x = block(x, nullptr, observation);
+  for (auto& block : blocks_) x = block(x, /*mask=*/nullptr, observation);
   x = norm_.forward<at::Tensor>(x);
   return head_.forward<at::Tensor>(x.select(1, 0));  // (B, classes) from the class token
 }

@@ -6,7 +6,7 @@
 //   models::VisionTransformer vit(models::VitConfig{});
 //   at::Tensor logits = vit(images);                // (B, 1, 28, 28) -> (B, 10)
 //   models::AttentionObservation obs;
-//   vit->forward(images, &obs);                     // obs.entropy: one entry per block
+//   vit->forward(images, &obs);                     // obs.records: one per block, stack "encoder"
 #pragma once
 
 #include <torch/nn/module.h>
@@ -37,7 +37,7 @@ class VisionTransformerImpl : public torch::nn::Module {
   torch::nn::AnyModule patch_embed_;
   at::Tensor cls_token_;  // (1, 1, d)
   at::Tensor pos_embed_;  // (1, T, d)
-  std::vector<EncoderBlock> blocks_;
+  std::vector<TransformerBlock> blocks_;
   torch::nn::AnyModule norm_;
   torch::nn::AnyModule head_;
 };

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "experiments/model_config.h"
-#include "experiments/spec_io.h"
+#include "experiments/engine/model_config.h"
+#include "experiments/engine/spec_io.h"
 #include "models/causal_lm.h"
 #include "models/vit.h"
 #include "sigma/sigma_stats.h"
@@ -66,7 +66,7 @@ void check_lm_spec(const ExperimentSpec& spec) {
 TEST(SpecsTest, FindsTheSpecFiles) {
   const auto files = spec_files();
   EXPECT_GE(files.size(), 8u);
-  EXPECT_NE(std::find(files.begin(), files.end(), "experiments/specs/vit/sigma_reparam.textproto"),
+  EXPECT_NE(std::find(files.begin(), files.end(), "experiments/vit/specs/sigma_reparam.textproto"),
             files.end());
 }
 
@@ -117,13 +117,13 @@ TEST(SpecsTest, EverySpecBuildsAndRunsForward) {
 
 TEST(SpecsTest, VitB16HasTheReferenceParameterCount) {
   // timm's vit_base_patch16_224 with a 1000-class head: 86,567,656 parameters.
-  auto spec = load_spec("experiments/specs/paper/vit_b16_baseline.textproto");
+  auto spec = load_spec("experiments/vit/specs/paper/vit_b16_baseline.textproto");
   ASSERT_TRUE(spec.ok()) << spec.status();
   models::VisionTransformer vit(vit_config(spec->vit()));
   EXPECT_EQ(count_parameters(*vit), 86567656);
   // Without LayerNorm (2 per block + the final one, 1536 parameters each) and with one gamma per
   // reparameterised matrix (12 x 4 + patch + head = 50).
-  auto sigma_spec = load_spec("experiments/specs/paper/vit_b16_sigma_reparam.textproto");
+  auto sigma_spec = load_spec("experiments/vit/specs/paper/vit_b16_sigma_reparam.textproto");
   ASSERT_TRUE(sigma_spec.ok()) << sigma_spec.status();
   models::VisionTransformer sigma_vit(vit_config(sigma_spec->vit()));
   ASSERT_EQ(sigma_spec->vit().transformer().norm(), sigma_reparam::NO_NORM);
@@ -131,7 +131,7 @@ TEST(SpecsTest, VitB16HasTheReferenceParameterCount) {
 }
 
 TEST(SpecsTest, ReportedEntropyEqualsDirectComputationFromMaps) {
-  auto spec = load_spec("experiments/specs/vit/baseline.textproto");
+  auto spec = load_spec("experiments/vit/specs/baseline.textproto");
   ASSERT_TRUE(spec.ok()) << spec.status();
   at::manual_seed(1);
   models::VisionTransformer vit(vit_config(spec->vit()));

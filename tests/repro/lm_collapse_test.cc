@@ -2,7 +2,7 @@
 // the Union corpus, the pre-LN baseline at a high learning rate (3e-2) collapses its attention
 // (lowest layer entropy below 10% of the uniform value) or diverges, for each of 3 seeds, while
 // σReparam without LayerNorm at the same learning rate does not, completes, and lowers its loss.
-// The settings are those of experiments/sweeps/lm.textproto, with 120 steps instead of 180.
+// The settings are those of experiments/lm/sweeps/lm.textproto, with 120 steps instead of 180.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 #include <string>
 
 #include "analysis/run_reader.h"
-#include "experiments/lm_task.h"
-#include "experiments/spec_io.h"
-#include "experiments/trainer.h"
+#include "experiments/lm/lm_task.h"
+#include "experiments/engine/spec_io.h"
+#include "experiments/engine/trainer.h"
 
 namespace {
 
@@ -50,14 +50,14 @@ TEST(LmCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
   const double collapsed = 0.1 * uniform_entropy(64);
   for (int seed = 0; seed < 3; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    const RunResult base = train_spec("experiments/specs/lm/baseline.textproto", seed,
+    const RunResult base = train_spec("experiments/lm/specs/baseline.textproto", seed,
                                       tmp("lm/baseline" + std::to_string(seed)));
     EXPECT_TRUE(base.status() == RunResult::DIVERGED || base.min_entropy() < collapsed)
         << "baseline min entropy " << base.min_entropy() << " (line " << collapsed << "), "
         << RunResult::Status_Name(base.status());
 
     const std::string dir = tmp("lm/sigma" + std::to_string(seed));
-    const RunResult sig = train_spec("experiments/specs/lm/sigma_reparam.textproto", seed, dir);
+    const RunResult sig = train_spec("experiments/lm/specs/sigma_reparam.textproto", seed, dir);
     ASSERT_EQ(sig.status(), RunResult::COMPLETED) << sig.reason();
     EXPECT_GT(sig.min_entropy(), collapsed) << "σReparam min entropy " << sig.min_entropy();
     auto run = analysis::read_run(dir, /*with_metrics=*/true);

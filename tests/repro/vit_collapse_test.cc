@@ -14,9 +14,9 @@
 #include "analysis/entropy_figure.h"
 #include "analysis/report.h"
 #include "analysis/run_reader.h"
-#include "experiments/spec_io.h"
-#include "experiments/trainer.h"
-#include "experiments/vit_task.h"
+#include "experiments/engine/spec_io.h"
+#include "experiments/engine/trainer.h"
+#include "experiments/vit/vit_task.h"
 
 namespace {
 
@@ -51,14 +51,14 @@ TEST(VitCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
   for (int seed = 0; seed < 3; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     RunResult base =
-        train_spec("experiments/specs/collapse/baseline_lr3e-2.textproto", "baseline_lr3e-2", seed,
+        train_spec("experiments/vit/specs/collapse/baseline_lr3e-2.textproto", "baseline_lr3e-2", seed,
                    root + "/baseline/seed" + std::to_string(seed));
     EXPECT_TRUE(base.status() == RunResult::DIVERGED || base.min_entropy() < kCollapsed)
         << "baseline min entropy " << base.min_entropy() << ", status "
         << RunResult::Status_Name(base.status());
 
     const std::string dir = root + "/sigma/seed" + std::to_string(seed);
-    RunResult sig = train_spec("experiments/specs/collapse/sigma_reparam_no_ln_lr3e-2.textproto",
+    RunResult sig = train_spec("experiments/vit/specs/collapse/sigma_reparam_no_ln_lr3e-2.textproto",
                                "sigma_reparam_no_ln_lr3e-2", seed, dir);
     ASSERT_EQ(sig.status(), RunResult::COMPLETED);
     EXPECT_GT(sig.min_entropy(), kCollapsed) << "σReparam min entropy " << sig.min_entropy();

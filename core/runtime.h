@@ -1,0 +1,25 @@
+// Process set-up shared by every binary: LibTorch's thread count and the BLAS check.
+//
+// Debian's LibTorch reads the core count as 1 and would run single-threaded, and it calls
+// whatever libblas.so.3 the system alternative points to: the reference BLAS is ~40x slower
+// than OpenBLAS here (README, "Speed").
+#pragma once
+
+#include <string>
+
+namespace core {
+
+struct RuntimeInfo {
+  int threads = 1;   // LibTorch intra-op threads in use
+  std::string blas;  // resolved path of the loaded libblas.so.3
+  bool reference_blas = false;
+};
+
+// Sets LibTorch's intra-op thread count (`threads` <= 0: every core this process may use),
+// warns once on stderr if the reference BLAS is loaded, and returns what it found.
+RuntimeInfo configure_runtime(int threads);
+
+// Cores this process may run on (sched_getaffinity), at least 1.
+int available_cores();
+
+}  // namespace core

@@ -1,0 +1,24 @@
+// checkpoint.pt: the model, the optimiser and the TrainerState, written to a temporary file and
+// renamed over the old one, so that a kill leaves either the old or the new checkpoint.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <string>
+
+#include "experiments/engine/optimizer.h"
+#include "experiments/spec.pb.h"
+
+namespace experiments {
+
+void save_checkpoint(const std::string& run_dir, torch::nn::Module& model,
+                     const Optimizer& optimizer, const sigma_reparam::TrainerState& state);
+
+// Restores model and optimizer; throws naming the file if there is none or it is corrupt.
+sigma_reparam::TrainerState load_checkpoint(const std::string& run_dir, torch::nn::Module& model,
+                                            Optimizer& optimizer);
+
+// Loads the model weights of a run directory's checkpoint.pt into `model` (same architecture).
+void load_model_weights(const std::string& run_dir, torch::nn::Module& model);
+
+}  // namespace experiments

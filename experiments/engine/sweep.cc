@@ -1,0 +1,140 @@
+#include "experiments/engine/sweep.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <google/protobuf/text_format.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "experiments/engine/spec_io.h"
+
+namespace experiments {
+namespace {
+
+using sigma_reparam::ExperimentSpec;
+using sigma_reparam::SweepSpec;
+
+bool valid_name(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string format_lr(double lr) {
+  if (!(lr > 0)) return absl::StrFormat("%g", lr);
+  const int exponent = static_cast<int>(std::floor(std::log10(lr) + 1e-9));
+  const double mantissa = lr / std::pow(10.0, exponent);
+  std::string m = absl::StrFormat("%.3g", mantissa);
+  return absl::StrCat(m, "e", exponent);
+}
+
+absl::StatusOr<SweepSpec> load_sweep(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read sweep file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  SweepSpec sweep;
+  absl::Status parsed = parse_text_message(text.str(), path, &sweep);
+  if (!parsed.ok()) return parsed;
+  std::vector<std::string> problems;
+  if (!valid_name(sweep.name())) {
+    problems.push_back("name: must be set, letters, digits, '_' or '-' (it names runs/<name>/)");
+  }
+  if (sweep.variant_size() == 0) problems.push_back("variant: at least one is needed");
+  if (sweep.lr_size() == 0) problems.push_back("lr: at least one is needed");
+  if (sweep.seed_size() == 0) problems.push_back("seed: at least one is needed");
+  std::set<std::string> names;
+  for (int i = 0; i < sweep.variant_size(); ++i) {
+    const auto& v = sweep.variant(i);
+    const std::string at = absl::StrCat("variant[", i, "]");
+    if (!valid_name(v.name())) {
+      problems.push_back(at + ".name: must be set, letters, digits, '_' or '-'; got '" + v.name() +
+                         "'");
+    } else if (!names.insert(v.name()).second) {
+      problems.push_back(at + ".name: '" + v.name() + "' appears twice");
+    }
+    if (v.spec().empty()) problems.push_back(at + ".spec: must name a spec file");
+  }
+  std::set<double> lrs;
+  for (int i = 0; i < sweep.lr_size(); ++i) {
+    if (!(sweep.lr(i) > 0) || !std::isfinite(sweep.lr(i))) {
+      problems.push_back(absl::StrCat("lr[", i, "]: must be a positive number; got ", sweep.lr(i)));
+    } else if (!lrs.insert(sweep.lr(i)).second) {
+      problems.push_back(absl::StrCat("lr[", i, "]: ", sweep.lr(i), " appears twice"));
+    }
+  }
+  std::set<int64_t> seeds;
+  for (int i = 0; i < sweep.seed_size(); ++i) {
+    if (sweep.seed(i) < 0) {
+      problems.push_back(absl::StrCat("seed[", i, "]: must be >= 0; got ", sweep.seed(i)));
+    } else if (!seeds.insert(sweep.seed(i)).second) {
+      problems.push_back(absl::StrCat("seed[", i, "]: ", sweep.seed(i), " appears twice"));
+    }
+  }
+  if (!problems.empty()) {
+    std::string message = path + ": invalid sweep:";
+    for (const auto& p : problems) absl::StrAppend(&message, "\n  ", p);
+    return absl::InvalidArgumentError(message);
+  }
+  return sweep;
+}
+
+absl::StatusOr<std::vector<PlannedRun>> plan_sweep(const std::string& path,
+                                                   const std::string& workspace,
+                                                   const std::string& runs_root) {
+  absl::StatusOr<SweepSpec> sweep = load_sweep(path);
+  if (!sweep.ok()) return sweep.status();
+  const std::string root =
+      (!runs_root.empty() && runs_root[0] == '/') ? runs_root : workspace + "/" + runs_root;
+  std::vector<PlannedRun> plan;
+  for (int i = 0; i < sweep->variant_size(); ++i) {
+    const auto& v = sweep->variant(i);
+    const std::string spec_path = v.spec()[0] == '/' ? v.spec() : workspace + "/" + v.spec();
+    for (double lr : sweep->lr()) {
+      for (int64_t seed : sweep->seed()) {
+        PlannedRun run;
+        run.variant = v.name();
+        run.lr = lr;
+        run.seed = seed;
+        run.name = absl::StrCat(v.name(), "_lr", format_lr(lr));
+        run.dir = absl::StrCat(root, "/", sweep->name(), "/", run.name, "_s", seed);
+        run.spec_path = spec_path;
+        run.sets.assign(sweep->set().begin(), sweep->set().end());
+        run.sets.insert(run.sets.end(), v.set().begin(), v.set().end());
+        run.sets.push_back(absl::StrFormat("optimizer { lr: %.15g }", lr));
+        run.sets.push_back(absl::StrCat("name: \"", run.name, "\""));
+        run.sets.push_back(absl::StrCat("run { seed: ", seed, " }"));
+        sigma_reparam::RunIdentity identity;
+        identity.set_sweep(sweep->name());
+        identity.set_variant(v.name());
+        identity.set_lr(lr);
+        identity.set_seed(seed);
+        for (const auto& s : sweep->set()) identity.add_overrides(s);
+        for (const auto& s : v.set()) identity.add_overrides(s);
+        std::string identity_text;
+        google::protobuf::TextFormat::Printer printer;
+        printer.SetSingleLineMode(true);
+        printer.PrintToString(identity, &identity_text);
+        run.sets.push_back(absl::StrCat("sweep_run { ", identity_text, "}"));
+        absl::StatusOr<ExperimentSpec> spec = load_spec(spec_path, run.sets);
+        if (!spec.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(path, ": variant[", i, "] (", v.name(),
+                                                         "), lr ", lr, ", seed ", seed, ": ",
+                                                         spec.status().message()));
+        }
+        run.spec = *spec;
+        plan.push_back(std::move(run));
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace experiments

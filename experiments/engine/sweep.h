@@ -1,0 +1,47 @@
+// LR sweeps: a SweepSpec (experiments/spec.proto) expanded into the runs it stands for, each
+// resolved and validated before any of them trains. //experiments:sweep trains the plan.
+//
+//   absl::StatusOr<std::vector<PlannedRun>> plan =
+//       experiments::plan_sweep("experiments/vit/sweeps/collapse.textproto", workspace, "runs");
+//
+// Each run is trained by //experiments:train with its spec path and `sets`; the last of them
+// writes its RunIdentity (sweep, variant, lr, seed, overrides) into the spec's sweep_run, so
+// that the run's records say which cell it is.
+#pragma once
+
+#include <absl/status/statusor.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "experiments/spec.pb.h"
+
+namespace experiments {
+
+struct PlannedRun {
+  std::string variant;
+  double lr = 0;
+  int64_t seed = 0;
+  std::string name;                    // <variant>_lr<lr>: the spec name seeds share
+  std::string dir;                     // <runs_root>/<sweep name>/<name>_s<seed>
+  std::string spec_path;               // absolute
+  std::vector<std::string> sets;       // the --set fragments that turn spec_path into this run
+  sigma_reparam::ExperimentSpec spec;  // resolved
+};
+
+// "1e-3", "2.5e-2", "0.1" -> "1e-1": the short form used in run names.
+std::string format_lr(double lr);
+
+// Parses and checks a sweep file (names, at least one variant, lr and seed, no duplicates).
+absl::StatusOr<sigma_reparam::SweepSpec> load_sweep(const std::string& path);
+
+// Every variant x lr x seed of the sweep at `path`, in that order. Spec paths are relative to
+// `workspace`; `runs_root` (absolute, or relative to `workspace`) holds <sweep name>/. Each run's
+// spec is loaded with its overrides and validated; the first problem fails the whole plan,
+// naming the sweep file, the variant and the spec's own error.
+absl::StatusOr<std::vector<PlannedRun>> plan_sweep(const std::string& path,
+                                                   const std::string& workspace,
+                                                   const std::string& runs_root);
+
+}  // namespace experiments

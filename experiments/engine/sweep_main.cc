@@ -1,0 +1,209 @@
+// Trains every run of a sweep (experiments/spec.proto, SweepSpec): variants x learning rates x
+// seeds, a few at a time, each as its own process of //experiments:train (every family) with its
+// output in <run dir>/train.log. Runs that already finished (COMPLETED or DIVERGED) are skipped
+// unless --redo; the whole plan is validated before anything trains.
+//
+//   bazel run //experiments:sweep -- --sweep=experiments/vit/sweeps/collapse.textproto
+//       [--jobs=2] [--threads=1] [--runs_root=runs] [--redo] [--dry_run] [--list]
+#include <absl/flags/flag.h>
+#include <absl/flags/parse.h>
+#include <absl/flags/usage.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/format.h"
+#include "core/paths.h"
+#include "core/runtime.h"
+#include "experiments/engine/metric_format.h"
+#include "experiments/engine/run_dir.h"
+#include "experiments/engine/sweep.h"
+
+ABSL_FLAG(std::string, sweep, "experiments/vit/sweeps/collapse.textproto",
+          "sweep file (workspace-relative or absolute)");
+ABSL_FLAG(std::string, runs_root, "runs", "runs go to <runs_root>/<sweep name>/<run>/");
+ABSL_FLAG(int32_t, jobs, 0, "runs trained at once (0: cores / threads)");
+ABSL_FLAG(int32_t, threads, 1, "threads per run");
+ABSL_FLAG(bool, redo, false, "train finished runs again");
+ABSL_FLAG(bool, dry_run, false, "print the plan and stop");
+ABSL_FLAG(bool, list, false, "print 'variant lr seed dir' per run (for scripts) and stop");
+
+namespace {
+
+using sigma_reparam::RunResult;
+using Clock = std::chrono::steady_clock;
+
+bool finished(const RunResult& r) {
+  return r.status() == RunResult::COMPLETED || r.status() == RunResult::DIVERGED;
+}
+
+// "COMPLETED  acc 87.3%  min entropy 1.234": the status and the family's headline metric.
+std::string outcome(const RunResult& r) {
+  std::string s = RunResult::Status_Name(r.status());
+  const auto headline = r.metrics().find(r.headline().name());
+  if (r.status() == RunResult::COMPLETED && headline != r.metrics().end()) {
+    absl::StrAppend(&s, "  ", r.headline().short_label(), " ",
+                    experiments::format_metric(r.headline(), headline->second));
+  } else if (r.status() == RunResult::DIVERGED) {
+    absl::StrAppend(&s, " at step ", r.step());
+  }
+  if (r.has_min_entropy())
+    absl::StrAppend(&s, absl::StrFormat("  min entropy %.3f", r.min_entropy()));
+  return s;
+}
+
+// Starts `binary` for `run` with its output in <run dir>/train.log; returns the child's pid.
+pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int threads) {
+  std::filesystem::create_directories(run.dir);
+  std::vector<std::string> args = {binary, "--spec=" + run.spec_path};
+  for (const auto& s : run.sets) args.push_back("--set=" + s);
+  args.push_back(absl::StrCat("--threads=", threads));
+  args.push_back("--output_dir=" + run.dir);
+  args.push_back("--overwrite");
+  args.push_back("--quiet");
+  const std::string log = run.dir + "/train.log";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    std::perror(("cannot start " + binary).c_str());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Trains every variant x lr x seed of a sweep file, a few runs at a time.\n"
+      "  sweep --sweep=experiments/vit/sweeps/collapse.textproto [--jobs=N] [--threads=N] "
+      "[--redo] [--dry_run]");
+  absl::ParseCommandLine(argc, argv);
+  const std::string ws = core::workspace();
+  std::string sweep_path = absl::GetFlag(FLAGS_sweep);
+  if (!sweep_path.empty() && sweep_path[0] != '/') sweep_path = ws + "/" + sweep_path;
+  auto plan = experiments::plan_sweep(sweep_path, ws, absl::GetFlag(FLAGS_runs_root));
+  if (!plan.ok()) {
+    std::cerr << "error: " << plan.status().message() << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_list)) {
+    for (const auto& run : *plan) {
+      std::cout << run.variant << " " << experiments::format_lr(run.lr) << " " << run.seed << " "
+                << run.dir << "\n";
+    }
+    return 0;
+  }
+  const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
+  const int jobs = absl::GetFlag(FLAGS_jobs) > 0
+                       ? absl::GetFlag(FLAGS_jobs)
+                       : std::max(1, core::available_cores() / threads);
+  // The family binaries sit beside this one (bazel-bin/experiments/).
+  const std::string here = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+
+  std::deque<size_t> todo;
+  int done_before = 0;
+  for (size_t i = 0; i < plan->size(); ++i) {
+    const auto& run = (*plan)[i];
+    if (!absl::GetFlag(FLAGS_redo) && finished(experiments::read_result(run.dir))) {
+      ++done_before;
+    } else {
+      todo.push_back(i);
+    }
+  }
+  const size_t total = plan->size();
+  std::cout << absl::StrFormat(
+                   "%s: %zu runs; %d already finished (skipped; --redo trains them again), %zu "
+                   "to train, %d at a time x %d thread%s\n",
+                   sweep_path, total, done_before, todo.size(), jobs, threads,
+                   threads == 1 ? "" : "s")
+            << std::flush;
+  if (absl::GetFlag(FLAGS_dry_run)) {
+    for (const auto& run : *plan) {
+      std::cout << "  " << run.dir << "  (train --spec=" << run.spec_path;
+      for (const auto& s : run.sets) std::cout << " --set='" << s << "'";
+      std::cout << ")\n";
+    }
+    return 0;
+  }
+  const std::string train_binary = here + "/train";
+  if (!todo.empty() && access(train_binary.c_str(), X_OK) != 0) {
+    std::cerr << "error: " << train_binary
+              << " is missing: build it with bazel build //experiments:train\n";
+    return 2;
+  }
+
+  const auto start = Clock::now();
+  std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
+  size_t finished_now = 0;
+  double run_seconds = 0;
+  int failed = 0;
+  const size_t to_train = todo.size();
+  while (!todo.empty() || !running.empty()) {
+    while (!todo.empty() && static_cast<int>(running.size()) < jobs) {
+      const size_t i = todo.front();
+      todo.pop_front();
+      const pid_t pid = launch(train_binary, (*plan)[i], threads);
+      if (pid < 0) {
+        std::perror("fork");
+        return 1;
+      }
+      running[pid] = {i, Clock::now()};
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const auto& run = (*plan)[it->second.first];
+    const double took = std::chrono::duration<double>(Clock::now() - it->second.second).count();
+    running.erase(it);
+    ++finished_now;
+    const RunResult r = experiments::read_result(run.dir);
+    std::string what = outcome(r);
+    if (!finished(r)) {
+      ++failed;
+      what = absl::StrCat(r.status() == RunResult::STATUS_UNSPECIFIED
+                              ? "FAILED to start"
+                              : RunResult::Status_Name(r.status()),
+                          " (exit ", WIFEXITED(status) ? WEXITSTATUS(status) : -1, "; see ",
+                          run.dir, "/train.log)");
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    // Runs still to finish, at the mean run time so far, spread over the jobs.
+    run_seconds += took;
+    const double left =
+        run_seconds / finished_now * static_cast<double>(to_train - finished_now) / jobs;
+    std::cout << absl::StrFormat(
+                     "[%*zu/%zu] %-34s seed %ld  %-48s %4.0f s | %s elapsed, ~%s left\n",
+                     std::to_string(total).size(), done_before + finished_now, total, run.name,
+                     static_cast<long>(run.seed), what, took, core::clock_time(elapsed), core::clock_time(left))
+              << std::flush;
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << absl::StrFormat("trained %zu runs in %s; %d failed; results under %s\n",
+                               finished_now, core::clock_time(elapsed), failed,
+                               std::filesystem::path((*plan)[0].dir).parent_path().string());
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,58 @@
+// What a family gives the training loop: its model, its batches and loss, its evaluation and
+// the metrics it reports. The loop (experiments/engine/trainer.h) knows nothing else of it.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "experiments/spec.pb.h"
+#include "models/attention.h"
+
+namespace experiments {
+
+class Task {
+ public:
+  virtual ~Task() = default;
+
+  virtual torch::nn::Module& model() = 0;
+  virtual int64_t examples_per_epoch() const = 0;
+
+  // Named values, e.g. {"accuracy": 0.87}; the trainer records them as train_<name>,
+  // eval_<name> or test_<name>.
+  using Metrics = std::map<std::string, double>;
+
+  struct Output {
+    at::Tensor loss;  // () with gradient
+    Metrics metrics;  // on the training batch, if meaningful
+  };
+  // Forward pass on the training batch of the 1-based `step`, which must depend only on
+  // (seed, step). Fills `observation` when given.
+  virtual Output train_forward(int64_t step, models::AttentionObservation* observation) = 0;
+
+  struct Evaluation {
+    double loss = 0;
+    Metrics metrics;
+  };
+  // Called in eval mode without gradient.
+  virtual Evaluation evaluate() = 0;
+  // The held-out test split, evaluated once when a run completes (eval mode, no gradient).
+  // False: the task has none apart from evaluate().
+  virtual bool test(Evaluation* out) { return false; }
+
+  // Forward pass on a fixed held-out probe batch, filling `observation` (which asks for
+  // logits). Called in eval mode without gradient when a run completes; the trainer records
+  // each head's logit norms and entropy (RunResult.attention_probe). False: no probe.
+  virtual bool probe(models::AttentionObservation* observation) { return false; }
+
+  // The metrics evaluate() and test() report, by their record names ("eval_accuracy",
+  // "test_word_perplexity", ...), with how to show and compare them. The first is the
+  // family's headline metric (tables, sweeps and the report use it).
+  virtual std::vector<sigma_reparam::MetricInfo> metrics() const = 0;
+};
+
+}  // namespace experiments

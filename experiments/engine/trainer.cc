@@ -1,0 +1,367 @@
+#include "experiments/engine/trainer.h"
+
+#include <ATen/ATen.h>
+#include <google/protobuf/util/json_util.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+#include "core/format.h"
+#include "datasets/augment.h"
+#include "experiments/engine/metric_format.h"
+#include "experiments/engine/optimizer.h"
+#include "experiments/engine/progress.h"
+#include "experiments/engine/spec_io.h"
+#include "sigma/attention_probe.h"
+#include "sigma/sigma_stats.h"
+
+namespace experiments {
+namespace {
+
+using sigma_reparam::ExperimentSpec;
+using sigma_reparam::LayerEntropy;
+using sigma_reparam::RunResult;
+using sigma_reparam::StepMetrics;
+using sigma_reparam::TrainerState;
+using Clock = std::chrono::steady_clock;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// One run of train(): the state the named steps below share.
+class TrainingRun {
+ public:
+  TrainingRun(const ExperimentSpec& spec, Task& task, const RunOptions& options)
+      : spec_(spec),
+        task_(task),
+        options_(options),
+        dir_(options.run_dir),
+        model_(task.model()),
+        optimizer_(spec.optimizer(), model_),
+        parameters_(model_.parameters()),
+        total_(total_steps(spec, task.examples_per_epoch())),
+        metric_infos_(task.metrics()),
+        progress_(options.progress, total_) {}
+
+  RunResult run();
+
+ private:
+  enum class StepEnd { kContinue, kDiverged, kInterrupted };
+
+  void open_run_directory();
+  StepEnd train_step(int64_t step);
+  void record_entropy(const models::AttentionObservation& observation, StepMetrics& m);
+  std::string check_divergence(int64_t step, double loss);
+  std::string evaluate(StepMetrics& m);
+  void save_state(int64_t step);
+  void finish();
+  void write_result(RunResult::Status status, int64_t step, const std::string& reason);
+  void write_metrics(const StepMetrics& m);
+  std::string metrics_text(const Task::Metrics& metrics, const std::string& prefix) const;
+  double wall() const {
+    return wall_before_ + std::chrono::duration<double>(Clock::now() - start_).count();
+  }
+
+  const ExperimentSpec& spec_;
+  Task& task_;
+  const RunOptions& options_;
+  const std::string dir_;
+  torch::nn::Module& model_;
+  Optimizer optimizer_;
+  const std::vector<at::Tensor> parameters_;
+  const int64_t total_;
+  const std::vector<sigma_reparam::MetricInfo> metric_infos_;
+  Progress progress_;
+
+  TrainerState state_;  // as of the last checkpoint, plus the first loss
+  RunResult result_;
+  std::ofstream metrics_;
+  Clock::time_point start_;
+  int64_t first_step_ = 1;
+  double wall_before_ = 0;
+  double last_min_entropy_ = std::numeric_limits<double>::quiet_NaN();
+  double loss_sum_ = 0;
+  int64_t loss_count_ = 0;
+};
+
+void TrainingRun::open_run_directory() {
+  make_dirs(dir_);
+  const std::string metrics_path = dir_ + "/metrics.jsonl";
+  if (options_.resume) {
+    state_ = load_checkpoint(dir_, model_, optimizer_);
+    if (truncate(metrics_path.c_str(), state_.metrics_bytes()) != 0) {
+      throw std::runtime_error(metrics_path + ": cannot truncate to the checkpoint");
+    }
+    progress_.line("resuming " + dir_ + " at step " + std::to_string(state_.step()) + "/" +
+                   std::to_string(total_));
+  } else {
+    write_atomically(dir_ + "/spec.textproto", spec_to_text(spec_));
+    std::ofstream(metrics_path, std::ios::trunc);
+    std::remove((dir_ + "/checkpoint.pt").c_str());
+  }
+  metrics_.open(metrics_path, std::ios::app);
+  start_ = Clock::now();
+  wall_before_ = state_.wall_seconds();
+  loss_sum_ = state_.loss_sum();
+  loss_count_ = state_.loss_count();
+  first_step_ = state_.step() + 1;
+  result_.set_total_steps(total_);
+  *result_.mutable_environment() = options_.environment;
+  if (spec_.has_sweep_run()) *result_.mutable_identity() = spec_.sweep_run();
+  if (!metric_infos_.empty()) *result_.mutable_headline() = metric_infos_.front();
+  write_result(RunResult::RUNNING, state_.step(), "");
+}
+
+// Every result, DIVERGED and FAILED included, carries the lowest entropy seen so far: a
+// collapse before a divergence is the paper's point.
+void TrainingRun::write_result(RunResult::Status status, int64_t step, const std::string& reason) {
+  result_.set_status(status);
+  result_.set_step(step);
+  if (!reason.empty()) result_.set_reason(reason);
+  *result_.mutable_lowest_entropy() = state_.lowest_entropy();
+  double overall = kInf;
+  for (const auto& e : state_.lowest_entropy()) overall = std::min(overall, e.mean());
+  if (state_.lowest_entropy_size() > 0) result_.set_min_entropy(overall);
+  result_.set_wall_seconds(wall());
+  write_atomically(dir_ + "/result.textproto", to_text(result_));
+}
+
+void TrainingRun::write_metrics(const StepMetrics& m) {
+  std::string json;
+  google::protobuf::util::MessageToJsonString(m, &json);
+  metrics_ << json << "\n";
+  metrics_.flush();
+}
+
+// Entropy of this step's forward pass per attention layer, and the lowest seen per layer.
+void TrainingRun::record_entropy(const models::AttentionObservation& observation,
+                                 StepMetrics& m) {
+  for (const auto& record : observation.records) {
+    auto* le = m.add_entropy();
+    le->set_stack(record.site.stack);
+    le->set_kind(models::attention_kind_name(record.site.kind));
+    le->set_layer(static_cast<int>(record.site.layer));
+    le->set_mean(record.entropy.mean.item<double>());
+    le->set_uniform(record.uniform_entropy.item<double>());
+    for (int64_t h = 0; h < record.entropy.per_head.size(0); ++h) {
+      le->add_per_head(record.entropy.per_head[h].item<double>());
+    }
+    LayerEntropy* lowest = nullptr;
+    for (auto& e : *state_.mutable_lowest_entropy()) {
+      if (e.stack() == le->stack() && e.kind() == le->kind() && e.layer() == le->layer()) {
+        lowest = &e;
+      }
+    }
+    if (lowest == nullptr) {
+      lowest = state_.add_lowest_entropy();
+      lowest->set_stack(le->stack());
+      lowest->set_kind(le->kind());
+      lowest->set_layer(le->layer());
+      lowest->set_mean(kInf);
+    }
+    lowest->set_uniform(le->uniform());
+    if (std::isfinite(le->mean())) lowest->set_mean(std::min(lowest->mean(), le->mean()));
+  }
+}
+
+std::string TrainingRun::check_divergence(int64_t step, double loss) {
+  if (!std::isfinite(loss)) return "non-finite loss (" + std::to_string(loss) + ")";
+  if (step == 1 && !state_.has_first_loss()) state_.set_first_loss(loss);
+  const double ratio = spec_.run().divergence_loss_ratio();
+  if (ratio > 0 && loss > ratio * state_.first_loss()) {
+    return "loss " + std::to_string(loss) + " exceeds " + std::to_string(ratio) +
+           " x the first loss " + std::to_string(state_.first_loss());
+  }
+  return "";
+}
+
+std::string TrainingRun::metrics_text(const Task::Metrics& metrics,
+                                      const std::string& prefix) const {
+  std::string text;
+  for (const auto& info : metric_infos_) {
+    if (info.name().rfind(prefix, 0) != 0) continue;
+    auto it = metrics.find(info.name().substr(prefix.size()));
+    if (it == metrics.end()) continue;
+    text += " | " + info.short_label() + " " + format_metric(info, it->second);
+  }
+  return text;
+}
+
+// Evaluation on an eval step: into the step's metrics and the result; returns the progress text.
+std::string TrainingRun::evaluate(StepMetrics& m) {
+  model_.eval();
+  at::NoGradGuard no_grad;
+  const Task::Evaluation e = task_.evaluate();
+  (*m.mutable_metrics())["eval_loss"] = e.loss;
+  (*result_.mutable_metrics())["eval_loss"] = e.loss;
+  for (const auto& [name, value] : e.metrics) {
+    (*m.mutable_metrics())["eval_" + name] = value;
+    (*result_.mutable_metrics())["eval_" + name] = value;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), " | eval loss %.4f", e.loss);
+  return buf + metrics_text(e.metrics, "eval_");
+}
+
+void TrainingRun::save_state(int64_t step) {
+  state_.set_step(step);
+  state_.set_metrics_bytes(static_cast<int64_t>(metrics_.tellp()));
+  state_.set_wall_seconds(wall());
+  state_.set_loss_sum(loss_sum_);
+  state_.set_loss_count(loss_count_);
+  save_checkpoint(dir_, model_, optimizer_, state_);
+}
+
+TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
+  const auto& run = spec_.run();
+  at::manual_seed(datasets::mix_seed(static_cast<uint64_t>(run.seed()), step));
+  model_.train();
+  const bool log_step = step == 1 || step % run.log_interval() == 0 || step == total_;
+  const bool eval_step = step == total_ || (run.eval_interval() > 0 && step % run.eval_interval() == 0);
+  const double lr = scheduled_lr(spec_.schedule(), spec_.optimizer().lr(), step - 1, total_);
+  optimizer_.zero_grad();
+  models::AttentionObservation observation;
+  Task::Output out = task_.train_forward(step, log_step ? &observation : nullptr);
+  const double loss = out.loss.item<double>();
+  StepMetrics m;
+  m.set_step(step);
+  m.set_loss(loss);
+  m.set_lr(lr);
+  // Recorded before any divergence check, so that a diverging step still reports its attention.
+  record_entropy(observation, m);
+  if (log_step) {
+    last_min_entropy_ = kInf;
+    for (const auto& le : m.entropy()) last_min_entropy_ = std::min(last_min_entropy_, le.mean());
+  }
+  std::string diverged = check_divergence(step, loss);
+  double grad_norm = std::numeric_limits<double>::quiet_NaN();
+  if (diverged.empty()) {
+    out.loss.backward();
+    grad_norm = global_grad_norm(parameters_);
+    m.set_grad_norm(grad_norm);
+    if (!std::isfinite(grad_norm)) diverged = "non-finite gradient norm";
+  }
+  if (!diverged.empty()) {
+    write_metrics(m);
+    progress_.line("DIVERGED at step " + std::to_string(step) + ": " + diverged);
+    write_result(RunResult::DIVERGED, step, diverged);
+    return StepEnd::kDiverged;
+  }
+  clip_grad_norm(parameters_, grad_norm, spec_.optimizer().clip_grad_norm());
+  optimizer_.step(lr);
+  loss_sum_ += loss;
+  ++loss_count_;
+  for (const auto& [name, value] : out.metrics) (*m.mutable_metrics())["train_" + name] = value;
+  if (log_step) {
+    for (const auto& s : sigma::collect_sigma_reparam_stats(model_)) {
+      auto* r = m.add_reparam();
+      r->set_name(s.name);
+      r->set_sigma(s.sigma);
+      r->set_gamma(s.gamma);
+    }
+  }
+  const std::string extra = eval_step ? evaluate(m) : "";
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  const double rate = (step - first_step_ + 1) / std::max(elapsed, 1e-9);
+  if (log_step || eval_step) {
+    m.set_steps_per_second(rate);
+    m.set_wall_seconds(wall());
+    write_metrics(m);
+  }
+  progress_.update(step, loss, last_min_entropy_, rate, log_step || eval_step, extra);
+  if (log_step) {
+    result_.set_final_loss(loss_sum_ / std::max<int64_t>(1, loss_count_));
+    loss_sum_ = 0;
+    loss_count_ = 0;
+  }
+  if (step == total_ || (run.checkpoint_interval() > 0 && step % run.checkpoint_interval() == 0)) {
+    save_state(step);
+  }
+  if (options_.interrupt_after_step > 0 && step == options_.interrupt_after_step &&
+      step < total_) {
+    return StepEnd::kInterrupted;  // as if killed: the result stays RUNNING
+  }
+  return StepEnd::kContinue;
+}
+
+// The trained model's attention probe (Theorem 3.1 points), the test split, COMPLETED.
+void TrainingRun::finish() {
+  model_.eval();
+  at::NoGradGuard no_grad;
+  models::AttentionObservation observation;
+  observation.keep_logits = true;
+  if (task_.probe(&observation)) {
+    for (const auto& record : observation.records) {
+      for (const auto& p : sigma::probe_attention_logits(record.logits)) {
+        auto* h = result_.add_attention_probe();
+        h->set_stack(record.site.stack);
+        h->set_kind(models::attention_kind_name(record.site.kind));
+        h->set_layer(static_cast<int>(record.site.layer));
+        h->set_head(static_cast<int>(p.head));
+        h->set_keys(p.keys);
+        h->set_rows(p.rows);
+        h->set_max_logit_norm(p.max_logit_norm);
+        h->set_mean_logit_norm(p.mean_logit_norm);
+        h->set_mean_entropy(p.mean_entropy);
+        h->set_min_entropy(p.min_entropy);
+        h->set_min_bound_slack(p.min_bound_slack);
+      }
+    }
+  }
+  Task::Evaluation t;
+  std::string test_text;
+  if (task_.test(&t)) {
+    (*result_.mutable_metrics())["test_loss"] = t.loss;
+    for (const auto& [name, value] : t.metrics) (*result_.mutable_metrics())["test_" + name] = value;
+    test_text = " | test" + metrics_text(t.metrics, "test_");
+  }
+  write_result(RunResult::COMPLETED, total_, "");
+  Task::Metrics eval;
+  for (const auto& [name, value] : result_.metrics()) {
+    if (name.rfind("eval_", 0) == 0) eval[name.substr(5)] = value;
+  }
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "COMPLETED %ld steps in %s | eval loss %.4f",
+                static_cast<long>(total_), core::clock_time(result_.wall_seconds()).c_str(),
+                result_.metrics().at("eval_loss"));
+  progress_.line(buf + metrics_text(eval, "eval_") + test_text);
+}
+
+RunResult TrainingRun::run() {
+  open_run_directory();
+  try {
+    for (int64_t step = first_step_; step <= total_; ++step) {
+      switch (train_step(step)) {
+        case StepEnd::kContinue:
+          break;
+        case StepEnd::kDiverged:
+        case StepEnd::kInterrupted:
+          return result_;
+      }
+    }
+  } catch (const std::exception& e) {
+    write_result(RunResult::FAILED, state_.step(), e.what());
+    throw;
+  }
+  finish();
+  return result_;
+}
+
+}  // namespace
+
+int64_t total_steps(const ExperimentSpec& spec, int64_t examples) {
+  if (spec.run().steps() > 0) return spec.run().steps();
+  const int64_t per_epoch = std::max<int64_t>(1, examples / spec.data().batch_size());
+  return std::max<int64_t>(1, std::llround(spec.run().epochs() * per_epoch));
+}
+
+RunResult train(const ExperimentSpec& spec, Task& task, const RunOptions& options) {
+  TrainingRun run(spec, task, options);
+  return run.run();
+}
+
+}  // namespace experiments

@@ -1,0 +1,40 @@
+// The training loop every experiment shares: schedule, optimiser, gradient clipping,
+// evaluation, metrics.jsonl, checkpoints, resume, divergence detection and progress display.
+// A family plugs in through Task (experiments/engine/task.h); the loop knows nothing else of it.
+// The run directory's files are listed in experiments/engine/run_dir.h.
+//
+// Randomness is counter-based: step t reseeds LibTorch's generator (dropout) with
+// mix(seed, t) and the task derives its batch and augmentation from (seed, t). A checkpoint
+// therefore needs only the step to restore the random state and the data position, and a
+// resumed run with the same thread count reproduces an uninterrupted one bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "experiments/engine/checkpoint.h"
+#include "experiments/engine/run_dir.h"
+#include "experiments/engine/task.h"
+#include "experiments/spec.pb.h"
+
+namespace experiments {
+
+struct RunOptions {
+  std::string run_dir;
+  bool resume = false;
+  // Stops after this step as if the process were killed there (0 = never): for resume tests.
+  int64_t interrupt_after_step = 0;
+  // Progress display: a live line on a terminal, plain lines otherwise; false silences it.
+  bool progress = true;
+  sigma_reparam::Environment environment;
+};
+
+// Total training steps of a spec for a data set of `examples`.
+int64_t total_steps(const sigma_reparam::ExperimentSpec& spec, int64_t examples);
+
+// Trains to completion (or divergence) and writes the run directory. Errors in the task
+// propagate as exceptions after result.textproto records FAILED.
+sigma_reparam::RunResult train(const sigma_reparam::ExperimentSpec& spec, Task& task,
+                               const RunOptions& options);
+
+}  // namespace experiments

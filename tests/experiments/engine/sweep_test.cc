@@ -1,0 +1,102 @@
+// Sweep files (experiments/sweep.h): every shipped sweep plans into valid runs; bad sweeps fail
+// before anything trains, naming the file and the field.
+#include "experiments/engine/sweep.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+namespace experiments {
+namespace {
+
+std::string write(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(SweepTest, FormatsLearningRates) {
+  EXPECT_EQ(format_lr(1e-3), "1e-3");
+  EXPECT_EQ(format_lr(0.03), "3e-2");
+  EXPECT_EQ(format_lr(2.5e-4), "2.5e-4");
+  EXPECT_EQ(format_lr(0.1), "1e-1");
+  EXPECT_EQ(format_lr(3), "3e0");
+}
+
+TEST(SweepTest, ShippedSweepsPlanIntoValidRuns) {
+  int sweeps = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("experiments/sweeps")) {
+    SCOPED_TRACE(entry.path().string());
+    ++sweeps;
+    auto plan = plan_sweep(entry.path().string(), ".", "/tmp/runs");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    auto sweep = load_sweep(entry.path().string());
+    ASSERT_TRUE(sweep.ok());
+    EXPECT_EQ(plan->size(),
+              static_cast<size_t>(sweep->variant_size() * sweep->lr_size() * sweep->seed_size()));
+    std::set<std::string> dirs;
+    for (const auto& run : *plan) {
+      EXPECT_TRUE(dirs.insert(run.dir).second) << "two runs share " << run.dir;
+      EXPECT_EQ(run.spec.optimizer().lr(), run.lr);
+      EXPECT_EQ(run.spec.run().seed(), run.seed);
+      EXPECT_EQ(run.spec.name(), run.name);
+      EXPECT_FALSE(run.binary.empty());
+    }
+  }
+  EXPECT_GE(sweeps, 1);
+}
+
+TEST(SweepTest, CollapseSweepCoversThirtyFoldWithThreeSeeds) {
+  auto sweep = load_sweep("experiments/vit/sweeps/collapse.textproto");
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  EXPECT_GE(sweep->lr_size(), 6);
+  double lo = 1e9, hi = 0;
+  for (double lr : sweep->lr()) {
+    lo = std::min(lo, lr);
+    hi = std::max(hi, lr);
+  }
+  EXPECT_GE(hi / lo, 30 - 1e-9);
+  EXPECT_EQ(sweep->seed_size(), 3);
+  EXPECT_EQ(sweep->variant_size(), 4);
+}
+
+TEST(SweepTest, RejectsBadSweepsNamingTheField) {
+  auto bad = load_sweep(write("bad.textproto",
+                              "name: \"a b\"\nlr: [1e-3, 1e-3, -1]\n"
+                              "variant { name: \"v\" spec: \"x\" }\nvariant { name: \"v\" }\n"));
+  ASSERT_FALSE(bad.ok());
+  const std::string m(bad.status().message());
+  EXPECT_NE(m.find("bad.textproto: invalid sweep"), std::string::npos) << m;
+  EXPECT_NE(m.find("name: must be set"), std::string::npos) << m;
+  EXPECT_NE(m.find("seed: at least one"), std::string::npos) << m;
+  EXPECT_NE(m.find("lr[1]: 0.001 appears twice"), std::string::npos) << m;
+  EXPECT_NE(m.find("lr[2]: must be a positive number"), std::string::npos) << m;
+  EXPECT_NE(m.find("variant[1].name: 'v' appears twice"), std::string::npos) << m;
+  EXPECT_NE(m.find("variant[1].spec: must name a spec file"), std::string::npos) << m;
+
+  auto typo = load_sweep(write("typo.textproto", "name: \"s\"\nlrs: 1\n"));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(std::string(typo.status().message()).find("typo.textproto:2:"), std::string::npos)
+      << typo.status();
+
+  auto missing = load_sweep("no/such/sweep.textproto");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SweepTest, AnInvalidRunFailsTheWholePlan) {
+  const std::string path =
+      write("steps.textproto",
+            "name: \"s\"\nlr: [1e-3]\nseed: [0]\n"
+            "variant { name: \"v\" spec: \"experiments/vit/specs/collapse/baseline_lr3e-2.textproto\" "
+            "set: \"run { steps: -5 }\" }\n");
+  auto plan = plan_sweep(path, ".", "runs");
+  ASSERT_FALSE(plan.ok());
+  const std::string m(plan.status().message());
+  EXPECT_NE(m.find("variant[0] (v)"), std::string::npos) << m;
+  EXPECT_NE(m.find("run.steps"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace experiments
