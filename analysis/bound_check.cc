@@ -115,7 +115,7 @@ std::vector<MethodProbes> head_probes(const std::vector<RunRecord>& runs) {
   std::map<std::string, size_t> index;
   for (const RunRecord& run : runs) {
     if (run.result.attention_probe_size() == 0) continue;
-    const std::string method = method_name(run.spec.name());
+    const std::string method = variant_name(run);
     auto [it, inserted] = index.emplace(method, out.size());
     if (inserted) out.push_back({method, 0, {}});
     MethodProbes& m = out[it->second];

@@ -16,7 +16,9 @@
 #include <sstream>
 
 #include "analysis/bound_check.h"
+#include "core/paths.h"
 #include "analysis/run_reader.h"
+#include "core/paths.h"
 
 ABSL_FLAG(std::string, runs, "runs/collapse_sweep",
           "run directories whose attention probes to plot (may be absent: bound check only)");
@@ -38,7 +40,7 @@ int main(int argc, char** argv) {
       keys, s_values, absl::GetFlag(FLAGS_random), absl::GetFlag(FLAGS_adversarial), 20230523);
 
   std::vector<analysis::MethodProbes> probes;
-  const std::string root = analysis::workspace_path(absl::GetFlag(FLAGS_runs));
+  const std::string root = core::workspace_path(absl::GetFlag(FLAGS_runs));
   if (std::filesystem::exists(root)) {
     auto runs = analysis::read_runs(root, /*with_metrics=*/false);
     if (!runs.ok()) {
@@ -99,7 +101,7 @@ int main(int argc, char** argv) {
   }
   md << "\n![Theorem 3.1](entropy_bound.png)\n";
 
-  const std::string out = analysis::workspace_path(absl::GetFlag(FLAGS_out));
+  const std::string out = core::workspace_path(absl::GetFlag(FLAGS_out));
   std::filesystem::create_directories(out);
   std::ofstream(out + "/entropy_bound.md") << md.str();
   analysis::draw_bound_figure(check, probes, "pngcairo", out + "/entropy_bound.png");

@@ -17,9 +17,15 @@ EntropySeries entropy_series(const RunRecord& run) {
     s.loss.push_back(m.loss());
     if (s.entropy.size() < static_cast<size_t>(m.entropy_size()))
       s.entropy.resize(m.entropy_size());
-    for (int l = 0; l < m.entropy_size(); ++l) s.entropy[l].push_back(m.entropy(l).mean());
+    if (s.layer_names.size() < static_cast<size_t>(m.entropy_size()))
+      s.layer_names.resize(m.entropy_size());
+    for (int l = 0; l < m.entropy_size(); ++l) {
+      const auto& e = m.entropy(l);
+      s.entropy[l].push_back(e.mean());
+      s.layer_names[l] = e.stack() + " " + e.kind() + "-attention layer " + std::to_string(e.layer());
+    }
   }
-  s.log_t = uniform_attention_entropy(run.spec);
+  s.log_t = uniform_attention_entropy(run);
   return s;
 }
 
@@ -65,7 +71,13 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
     pls.col0(1);
     pls.wind(0, max_step, 0, std::max({0.5, 1.08 * max_log_t, 1.05 * max_entropy}));
     pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
-    const std::string title = "layer " + std::to_string(l);
+    std::string title = "layer " + std::to_string(l);
+    for (const auto& s : series) {
+      if (static_cast<size_t>(l) < s.layer_names.size() && !s.layer_names[l].empty()) {
+        title = s.layer_names[l];
+        break;
+      }
+    }
     pls.lab(l == layers - 1 ? "step" : "", "entropy", title.c_str());
     if (max_log_t > 0) {  // uniform attention
       PLFLT xs[2] = {0, max_step}, ys[2] = {max_log_t, max_log_t};

@@ -14,7 +14,8 @@ struct EntropySeries {
   std::string label;
   std::vector<double> step, loss;
   std::vector<std::vector<double>> entropy;  // [layer][point]
-  double log_t = 0;                          // log of the key count (0: unknown)
+  std::vector<std::string> layer_names;      // [layer] "encoder self-attention layer 0"
+  double log_t = 0;  // uniform attention's entropy over the visible keys (0: unknown)
 };
 
 // A run's logged steps (needs metrics). Non-finite losses are skipped; DIVERGED runs say so in

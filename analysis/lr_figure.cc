@@ -9,21 +9,11 @@
 namespace analysis {
 std::vector<LrCurve> lr_curves(const std::vector<RunRecord>& runs) {
   std::vector<LrCurve> curves;
-  std::map<std::string, size_t> index;  // spec without lr, seed and name -> curve
   std::vector<std::map<double, std::vector<const RunRecord*>>> by_lr;
-  for (const RunRecord& run : runs) {
-    sigma_reparam::ExperimentSpec key = run.spec;
-    key.mutable_run()->clear_seed();
-    key.mutable_optimizer()->clear_lr();
-    key.clear_name();
-    key.clear_description();
-    key.clear_reproduces();
-    auto [it, inserted] = index.emplace(key.SerializeAsString(), curves.size());
-    if (inserted) {
-      curves.push_back({method_name(run.spec.name()), {}});
-      by_lr.emplace_back();
-    }
-    by_lr[it->second][run.spec.optimizer().lr()].push_back(&run);
+  for (const RunGroup& group : group_runs(runs, Grouping::kVariant)) {
+    curves.push_back({group.variant, {}});
+    by_lr.emplace_back();
+    for (const RunRecord* run : group.runs) by_lr.back()[run_lr(*run)].push_back(run);
   }
   for (size_t c = 0; c < curves.size(); ++c) {
     for (const auto& [lr, group] : by_lr[c]) {

@@ -10,6 +10,8 @@
 #include <absl/flags/flag.h>
 #include <absl/flags/parse.h>
 #include <absl/flags/usage.h>
+#include <absl/status/statusor.h>
+#include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
 
 #include <algorithm>
@@ -25,6 +27,7 @@
 #include "analysis/lr_figure.h"
 #include "analysis/reparam_figure.h"
 #include "analysis/run_reader.h"
+#include "core/paths.h"
 
 ABSL_FLAG(std::string, runs, "runs/vit/baseline_lr4x,runs/vit/sigma_reparam",
           "comma-separated run directories, one line each");
@@ -37,14 +40,59 @@ ABSL_FLAG(std::string, reparam_filter, "attn.qkv",
           "with --reparam_run: layers whose name contains this");
 ABSL_FLAG(std::string, lr_sweep, "",
           "instead: a directory of sweep runs; draws final loss and lowest entropy against lr");
+ABSL_FLAG(std::string, curves_from, "",
+          "instead of --runs: a directory of sweep runs; draws, per variant, its lowest-seed run "
+          "at the highest lr (chosen from the records)");
+ABSL_FLAG(std::string, reparam_from, "",
+          "instead of --reparam_run: a directory of sweep runs; draws the first variant (in "
+          "record order) whose runs have σReparam layers, lowest seed at the highest lr");
+
+namespace {
+
+// Per variant of the sweep runs under `root`, its lowest-seed run at the highest lr; only
+// variants whose chosen run has σReparam statistics when `reparam_only`.
+absl::StatusOr<std::vector<std::string>> pick_runs(const std::string& root, bool reparam_only) {
+  auto runs = analysis::read_runs(root, /*with_metrics=*/reparam_only);
+  if (!runs.ok()) return runs.status();
+  double top = 0;
+  for (const auto& r : *runs) top = std::max(top, analysis::run_lr(r));
+  std::vector<std::string> dirs;
+  for (const auto& group : analysis::group_runs(*runs, analysis::Grouping::kVariant)) {
+    const analysis::RunRecord* pick = nullptr;
+    for (const auto* r : group.runs) {
+      if (analysis::run_lr(*r) != top) continue;
+      if (pick == nullptr || r->spec.run().seed() < pick->spec.run().seed()) pick = r;
+    }
+    if (pick == nullptr) continue;
+    if (reparam_only) {
+      bool has_reparam = false;
+      for (const auto& m : pick->metrics) has_reparam |= m.reparam_size() > 0;
+      if (!has_reparam) continue;
+    }
+    dirs.push_back(pick->dir);
+  }
+  if (dirs.empty()) return absl::NotFoundError(absl::StrCat(root, ": no run to draw"));
+  return dirs;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Plots loss and per-layer attention entropy of runs (PNG + SVG).");
   absl::ParseCommandLine(argc, argv);
-  const std::string out = analysis::workspace_path(absl::GetFlag(FLAGS_out));
+  const std::string out = core::workspace_path(absl::GetFlag(FLAGS_out));
   std::filesystem::create_directories(std::filesystem::path(out).parent_path());
-  if (!absl::GetFlag(FLAGS_reparam_run).empty()) {
-    auto run = analysis::read_run(analysis::workspace_path(absl::GetFlag(FLAGS_reparam_run)), true);
+  std::string reparam_run = absl::GetFlag(FLAGS_reparam_run);
+  if (!absl::GetFlag(FLAGS_reparam_from).empty()) {
+    auto picked = pick_runs(core::workspace_path(absl::GetFlag(FLAGS_reparam_from)), true);
+    if (!picked.ok()) {
+      std::cerr << "error: " << picked.status().message() << "\n";
+      return 1;
+    }
+    reparam_run = picked->front();
+  }
+  if (!reparam_run.empty()) {
+    auto run = analysis::read_run(core::workspace_path(reparam_run), true);
     if (!run.ok()) {
       std::cerr << "error: " << run.status().message() << "\n";
       return 1;
@@ -63,7 +111,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!absl::GetFlag(FLAGS_lr_sweep).empty()) {
-    auto runs = analysis::read_runs(analysis::workspace_path(absl::GetFlag(FLAGS_lr_sweep)), false);
+    auto runs = analysis::read_runs(core::workspace_path(absl::GetFlag(FLAGS_lr_sweep)), false);
     if (!runs.ok()) {
       std::cerr << "error: " << runs.status().message() << "\n";
       return 1;
@@ -76,10 +124,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::vector<analysis::EntropySeries> series;
-  const std::vector<std::string> dirs =
+  std::vector<std::string> dirs =
       absl::StrSplit(absl::GetFlag(FLAGS_runs), ',', absl::SkipEmpty());
+  if (!absl::GetFlag(FLAGS_curves_from).empty()) {
+    auto picked = pick_runs(core::workspace_path(absl::GetFlag(FLAGS_curves_from)), false);
+    if (!picked.ok()) {
+      std::cerr << "error: " << picked.status().message() << "\n";
+      return 1;
+    }
+    dirs = *picked;
+  }
   for (const std::string& dir : dirs) {
-    auto run = analysis::read_run(analysis::workspace_path(dir), /*with_metrics=*/true);
+    auto run = analysis::read_run(core::workspace_path(dir), /*with_metrics=*/true);
     if (!run.ok()) {
       std::cerr << "error: " << run.status().message() << "\n";
       return 1;

@@ -3,15 +3,197 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+
+#include "core/format.h"
+#include "experiments/engine/metric_format.h"
 
 namespace analysis {
 namespace {
 
-std::string percent(double x) { return absl::StrFormat("%.1f%%", 100 * x); }
+using sigma_reparam::ClaimCheck;
+using sigma_reparam::RunResult;
+
+std::string metric(const SweepSummary& sweep, double value) {
+  return experiments::format_metric(sweep.headline, value);
+}
+
+// The headline value of one completed run (nullptr-safe: false if it has none).
+bool run_headline(const RunRecord& run, const sigma_reparam::MetricInfo& headline, double* value) {
+  const auto it = run.result.metrics().find(headline.name());
+  if (it == run.result.metrics().end()) return false;
+  *value = it->second;
+  return true;
+}
+
+// Claim 1: collapsed runs (any method) train worse than the others.
+void judge_collapse_hurts(const SweepSummary& sweep, const std::vector<RunRecord>& runs,
+                          ClaimResult& c) {
+  const auto& h = sweep.headline;
+  c.rule = absl::StrFormat(
+      "runs whose lowest layer entropy fell below %.2f (%g%% of log T) or that diverged have a "
+      "higher mean final training loss and a worse mean %s than the other runs",
+      sweep.collapse_line, 100 * sweep.collapse_fraction, h.label());
+  double loss[2] = {0, 0}, value[2] = {0, 0};
+  int n[2] = {0, 0}, diverged = 0;
+  for (const RunRecord& run : runs) {
+    const bool is_collapsed = collapsed(run, sweep.collapse_fraction);
+    if (run.result.status() == RunResult::DIVERGED) ++diverged;
+    double v = 0;
+    if (run.result.status() != RunResult::COMPLETED || !run_headline(run, h, &v)) continue;
+    loss[is_collapsed] += run.result.final_loss();
+    value[is_collapsed] += v;
+    ++n[is_collapsed];
+  }
+  if (n[0] == 0 || n[1] == 0) {
+    c.ours = absl::StrFormat("%d collapsed and %d other completed runs: nothing to compare", n[1],
+                             n[0]);
+    c.verdict = Verdict::kNotRun;
+    return;
+  }
+  for (int k = 0; k < 2; ++k) {
+    loss[k] /= n[k];
+    value[k] /= n[k];
+  }
+  c.ours = absl::StrFormat(
+      "%d collapsed runs: final loss %.3f, %s %s; %d other runs: %.3f, %s; %d diverged", n[1],
+      loss[1], h.label(), metric(sweep, value[1]), n[0], loss[0], metric(sweep, value[0]),
+      diverged);
+  c.verdict = loss[1] > loss[0] && experiments::is_better(h, value[0], value[1])
+                  ? Verdict::kHeld
+                  : Verdict::kNotHeld;
+}
+
+// Claim 2: wherever the baseline collapses, the method does not, and trains better.
+void judge_prevents_collapse(const ClaimCheck& check, const SweepSummary& sweep, ClaimResult& c) {
+  const auto& h = sweep.headline;
+  c.rule = absl::StrFormat(
+      "at every lr where a `%s` seed collapsed, no `%s` seed collapsed and its mean %s is better "
+      "than the baseline's",
+      check.baseline(), check.method(), h.label());
+  std::vector<std::string> parts;
+  int lrs = 0, good = 0;
+  for (double lr : sweep.lrs) {
+    const SweepCell* b = sweep.cell(check.baseline(), lr);
+    const SweepCell* s = sweep.cell(check.method(), lr);
+    if (b == nullptr || s == nullptr || b->summary.collapsed == 0) continue;
+    ++lrs;
+    const bool ok = s->summary.collapsed == 0 &&
+                    experiments::is_better(h, s->summary.headline_mean, b->summary.headline_mean);
+    good += ok;
+    parts.push_back(absl::StrFormat(
+        "lr %g: %s %d/%d collapsed, min entropy %.3f, %s; %s %d/%d, %.3f, %s", lr, check.baseline(),
+        b->summary.collapsed, b->summary.runs, b->summary.min_entropy_mean,
+        metric(sweep, b->summary.headline_mean), check.method(), s->summary.collapsed,
+        s->summary.runs, s->summary.min_entropy_mean, metric(sweep, s->summary.headline_mean)));
+  }
+  if (lrs == 0) {
+    c.ours = absl::StrCat("`", check.baseline(), "` collapsed at no lr of the sweep: nothing to prevent");
+    c.verdict = Verdict::kNotRun;
+    return;
+  }
+  c.ours = absl::StrJoin(parts, "<br>");
+  c.verdict = good == lrs ? Verdict::kHeld : good > 0 ? Verdict::kPartly : Verdict::kNotHeld;
+}
+
+// Claim 3: the bound holds for every trained head and for the numeric check.
+void judge_entropy_bound(const std::vector<RunRecord>& runs, bool bound_held, ClaimResult& c) {
+  c.rule =
+      "the numeric check (random and adversarial vectors, attaining vector) held, and "
+      "every probed head of every run has entropy >= bound on every query row";
+  int heads = 0, below = 0;
+  double worst = 1e300;
+  for (const RunRecord& run : runs) {
+    for (const auto& h : run.result.attention_probe()) {
+      if (h.rows() == 0) continue;
+      ++heads;
+      worst = std::min(worst, h.min_bound_slack());
+      if (h.min_bound_slack() < -1e-6) ++below;
+    }
+  }
+  c.ours = absl::StrFormat(
+      "numeric check %s; %d trained heads, %d below the bound (lowest entropy - bound %.2g)",
+      bound_held ? "held" : "FAILED", heads, below, heads ? worst + 0.0 : 0.0);
+  c.verdict = heads == 0                 ? Verdict::kNotRun
+              : bound_held && below == 0 ? Verdict::kHeld
+                                         : Verdict::kNotHeld;
+}
+
+// Claim 5: as lr grows the baseline's entropy collapses to ~0 and training diverges.
+void judge_collapse_at_high_lr(const ClaimCheck& check, const SweepSummary& sweep,
+                               ClaimResult& c) {
+  c.rule = absl::StrFormat(
+      "held: at the highest lr every `%s` seed collapsed and diverged; partly held: every seed "
+      "collapsed (entropy below %g%% of log T) but the loss stayed finite",
+      check.baseline(), 100 * sweep.collapse_fraction);
+  std::vector<std::string> parts;
+  for (double lr : sweep.lrs) {
+    const SweepCell* b = sweep.cell(check.baseline(), lr);
+    if (b != nullptr) parts.push_back(absl::StrFormat("%g: %.3f", lr, b->summary.min_entropy_mean));
+  }
+  const SweepCell* top = sweep.lrs.empty() ? nullptr : sweep.cell(check.baseline(), sweep.lrs.back());
+  if (top == nullptr) {
+    c.verdict = Verdict::kNotRun;
+    c.ours = absl::StrCat("no `", check.baseline(), "` runs");
+    return;
+  }
+  c.ours = absl::StrFormat(
+      "%s mean lowest entropy by lr (log T = %.2f): %s; at lr %g: %d/%d collapsed, %d/%d "
+      "diverged, %s %s",
+      check.baseline(), sweep.log_t, absl::StrJoin(parts, ", "), top->lr, top->summary.collapsed,
+      top->summary.runs, top->summary.diverged, top->summary.runs, sweep.headline.label(),
+      metric(sweep, top->summary.headline_mean));
+  const bool all_collapsed = top->summary.collapsed == top->summary.runs;
+  c.verdict = all_collapsed && top->summary.diverged == top->summary.runs ? Verdict::kHeld
+              : all_collapsed                                             ? Verdict::kPartly
+                                                                          : Verdict::kNotHeld;
+}
+
+// The method at its best lr is within `ratio` of the baseline at its best lr.
+void judge_matches_baseline(const ClaimCheck& check, const SweepSummary& sweep, ClaimResult& c) {
+  const auto& h = sweep.headline;
+  c.rule = absl::StrFormat(
+      "`%s` reaches a mean %s %s the baseline's (`%s`), each method at its best lr of the "
+      "sweep (no diverged seed there)",
+      check.method(), h.label(),
+      h.higher_is_better() ? absl::StrFormat("at least 1/%.2f of", check.ratio())
+                           : absl::StrFormat("at most %.2fx", check.ratio()),
+      check.baseline());
+  auto best = [&](const std::string& method) -> const SweepCell* {
+    const SweepCell* b = nullptr;
+    for (const auto& cell : sweep.cells) {
+      if (cell.method != method || cell.summary.with_headline == 0 || cell.summary.diverged > 0) {
+        continue;
+      }
+      if (b == nullptr ||
+          experiments::is_better(h, cell.summary.headline_mean, b->summary.headline_mean)) {
+        b = &cell;
+      }
+    }
+    return b;
+  };
+  const SweepCell* base = best(check.baseline());
+  const SweepCell* sig = best(check.method());
+  if (base == nullptr || sig == nullptr) {
+    c.ours = "no completed sweep runs of both methods";
+    c.verdict = Verdict::kNotRun;
+    return;
+  }
+  const double r = sig->summary.headline_mean / base->summary.headline_mean;
+  c.ours = absl::StrFormat("%s: %s %s ± %.*f at lr %g; %s %s ± %.*f at lr %g: %.3fx", h.label(),
+                           check.baseline(), metric(sweep, base->summary.headline_mean),
+                           h.precision(), base->summary.headline_std, base->lr, check.method(),
+                           metric(sweep, sig->summary.headline_mean), h.precision(),
+                           sig->summary.headline_std, sig->lr, r);
+  const bool ok = h.higher_is_better() ? r >= 1 / check.ratio() : r <= check.ratio();
+  c.verdict = ok ? Verdict::kHeld : Verdict::kNotHeld;
+}
 
 }  // namespace
 
@@ -24,21 +206,19 @@ const SweepCell* SweepSummary::cell(const std::string& method, double lr) const 
 
 SweepSummary summarize_sweep(const std::vector<RunRecord>& runs, double collapse_fraction) {
   SweepSummary s;
-  for (const RunRecord& run : runs)
-    s.log_t = std::max(s.log_t, uniform_attention_entropy(run.spec));
+  s.collapse_fraction = collapse_fraction;
+  std::vector<const RunRecord*> all;
+  for (const RunRecord& run : runs) {
+    s.log_t = std::max(s.log_t, uniform_attention_entropy(run));
+    all.push_back(&run);
+  }
+  s.headline = headline(all);
   s.collapse_line = collapse_fraction * s.log_t;
-  for (const RunGroup& group : group_by_variant(runs)) {
+  for (const RunGroup& group : group_runs(runs, Grouping::kVariantAndLr)) {
     SweepCell c;
-    c.method = method_name(group.name);
-    c.lr = group.runs.front()->spec.optimizer().lr();
-    c.summary = summarize(group);
-    for (const RunRecord* run : group.runs) {
-      const auto& r = run->result;
-      if (r.status() == sigma_reparam::RunResult::DIVERGED ||
-          (r.has_min_entropy() && r.min_entropy() < s.collapse_line)) {
-        ++c.collapsed;
-      }
-    }
+    c.method = group.variant;
+    c.lr = group.lr;
+    c.summary = summarize(group.runs, collapse_fraction);
     if (std::find(s.methods.begin(), s.methods.end(), c.method) == s.methods.end()) {
       s.methods.push_back(c.method);
     }
@@ -49,22 +229,11 @@ SweepSummary summarize_sweep(const std::vector<RunRecord>& runs, double collapse
   return s;
 }
 
-std::vector<RunRecord> finished_runs(const std::vector<RunRecord>& runs) {
-  std::vector<RunRecord> out;
-  for (const auto& r : runs) {
-    if (r.result.status() == sigma_reparam::RunResult::COMPLETED ||
-        r.result.status() == sigma_reparam::RunResult::DIVERGED) {
-      out.push_back(r);
-    }
-  }
-  return out;
-}
-
 std::vector<const RunRecord*> runs_that_did_not_learn(const std::vector<RunRecord>& runs,
                                                       double fraction) {
   std::vector<const RunRecord*> out;
   for (const auto& r : runs) {
-    if (r.result.status() != sigma_reparam::RunResult::COMPLETED || r.metrics.empty()) continue;
+    if (r.result.status() != RunResult::COMPLETED || r.metrics.empty()) continue;
     if (r.result.final_loss() >= fraction * r.metrics.front().loss()) out.push_back(&r);
   }
   return out;
@@ -84,186 +253,99 @@ std::string verdict_name(Verdict v) {
   return "";
 }
 
-std::vector<ClaimResult> judge_claims(const SweepSummary& sweep, const std::vector<RunRecord>& runs,
-                                      bool bound_held) {
-  std::vector<ClaimResult> out;
-  const std::string base = "baseline", sig = "sigma_reparam_no_ln";
-
-  // Claim 1: collapsed runs (any method) train worse than the others.
-  {
-    ClaimResult c;
-    c.claim = "1";
-    c.paper =
-        "low attention entropy accompanies training instability (oscillating loss or "
-        "divergence)";
-    c.rule = absl::StrFormat(
-        "runs whose lowest layer entropy fell below %.2f (10%% of log T) or that diverged have a "
-        "higher mean final training loss and lower mean test accuracy than the other runs",
-        sweep.collapse_line);
-    double loss[2] = {0, 0}, acc[2] = {0, 0};
-    int n[2] = {0, 0}, diverged = 0;
-    for (const RunRecord& run : runs) {
-      const auto& r = run.result;
-      const bool collapsed = r.status() == sigma_reparam::RunResult::DIVERGED ||
-                             (r.has_min_entropy() && r.min_entropy() < sweep.collapse_line);
-      if (r.status() == sigma_reparam::RunResult::DIVERGED) ++diverged;
-      if (r.status() != sigma_reparam::RunResult::COMPLETED) continue;
-      loss[collapsed] += r.final_loss();
-      acc[collapsed] += r.eval_accuracy();
-      ++n[collapsed];
-    }
-    if (n[0] == 0 || n[1] == 0) {
-      c.ours = absl::StrFormat("%d collapsed and %d other completed runs: nothing to compare", n[1],
-                               n[0]);
-      c.verdict = Verdict::kNotRun;
-    } else {
-      for (int k = 0; k < 2; ++k) {
-        loss[k] /= n[k];
-        acc[k] /= n[k];
-      }
-      c.ours = absl::StrFormat(
-          "%d collapsed runs: final loss %.3f, test accuracy %s; %d other runs: %.3f, %s; %d "
-          "diverged",
-          n[1], loss[1], percent(acc[1]), n[0], loss[0], percent(acc[0]), diverged);
-      c.verdict = loss[1] > loss[0] && acc[1] < acc[0] ? Verdict::kHeld : Verdict::kNotHeld;
-    }
-    out.push_back(c);
+ClaimResult judge_claim(const ClaimCheck& check, const SweepSummary& sweep,
+                        const std::vector<RunRecord>& runs, bool bound_held) {
+  ClaimResult c;
+  c.claim = check.claim();
+  c.paper = check.paper();
+  switch (check.rule()) {
+    case ClaimCheck::COLLAPSE_HURTS:
+      judge_collapse_hurts(sweep, runs, c);
+      break;
+    case ClaimCheck::PREVENTS_COLLAPSE:
+      judge_prevents_collapse(check, sweep, c);
+      break;
+    case ClaimCheck::ENTROPY_BOUND:
+      judge_entropy_bound(runs, bound_held, c);
+      break;
+    case ClaimCheck::COLLAPSE_AT_HIGH_LR:
+      judge_collapse_at_high_lr(check, sweep, c);
+      break;
+    case ClaimCheck::MATCHES_BASELINE:
+      judge_matches_baseline(check, sweep, c);
+      break;
+    case ClaimCheck::RULE_UNSPECIFIED:
+      c.rule = "none given";
+      c.ours = "the sweep file names no rule for this claim";
+      break;
   }
-
-  // Claim 2: wherever the baseline collapses, sigma_reparam does not, and trains better.
-  {
-    ClaimResult c;
-    c.claim = "2";
-    c.paper = "σReparam prevents entropy collapse and stabilises training";
-    c.rule =
-        "at every lr where a baseline seed collapsed, no σReparam (no LN) seed collapsed and "
-        "its mean test accuracy is higher than the baseline's";
-    std::vector<std::string> parts;
-    int lrs = 0, good = 0;
-    for (double lr : sweep.lrs) {
-      const SweepCell* b = sweep.cell(base, lr);
-      const SweepCell* s = sweep.cell(sig, lr);
-      if (b == nullptr || s == nullptr || b->collapsed == 0) continue;
-      ++lrs;
-      const bool ok = s->collapsed == 0 && s->summary.accuracy_mean > b->summary.accuracy_mean;
-      good += ok;
-      parts.push_back(absl::StrFormat(
-          "lr %g: baseline %d/%d collapsed, min entropy %.3f, %s; σReparam %d/%d, %.3f, %s", lr,
-          b->collapsed, b->summary.runs, b->summary.min_entropy_mean,
-          percent(b->summary.accuracy_mean), s->collapsed, s->summary.runs,
-          s->summary.min_entropy_mean, percent(s->summary.accuracy_mean)));
-    }
-    if (lrs == 0) {
-      c.ours = "the baseline collapsed at no lr of the sweep: nothing to prevent";
-      c.verdict = Verdict::kNotRun;
-    } else {
-      c.ours = absl::StrJoin(parts, "<br>");
-      c.verdict = good == lrs ? Verdict::kHeld : good > 0 ? Verdict::kPartly : Verdict::kNotHeld;
-    }
-    out.push_back(c);
-  }
-
-  // Claim 3: the bound holds for every trained head and for the numeric check.
-  {
-    ClaimResult c;
-    c.claim = "3";
-    c.paper =
-        "a tight lower bound on attention entropy that decreases exponentially fast with "
-        "the spectral norm of the attention logits (Theorem 3.1)";
-    c.rule =
-        "the numeric check (random and adversarial vectors, attaining vector) held, and "
-        "every probed head of every run has entropy >= bound on every query row";
-    int heads = 0, below = 0;
-    double worst = 1e300;
-    for (const RunRecord& run : runs) {
-      for (const auto& h : run.result.attention_probe()) {
-        if (h.rows() == 0) continue;
-        ++heads;
-        worst = std::min(worst, h.min_bound_slack());
-        if (h.min_bound_slack() < -1e-6) ++below;
-      }
-    }
-    c.ours = absl::StrFormat(
-        "numeric check %s; %d trained heads, %d below the bound (lowest "
-        "entropy - bound %.2g)",
-        bound_held ? "held" : "FAILED", heads, below, heads ? worst + 0.0 : 0.0);
-    c.verdict = heads == 0                 ? Verdict::kNotRun
-                : bound_held && below == 0 ? Verdict::kHeld
-                                           : Verdict::kNotHeld;
-    out.push_back(c);
-  }
-
-  // Claim 5: as lr grows the baseline's entropy collapses to ~0 and training diverges.
-  {
-    ClaimResult c;
-    c.claim = "5";
-    c.paper =
-        "at 2x the default LR every layer's entropy collapses to ~0 and training diverges "
-        "(DeiT ViT-B; here: our small ViT over the sweep's LRs)";
-    c.rule =
-        "held: at the highest lr every baseline seed collapsed and diverged; partly held: "
-        "every seed collapsed (entropy below 10% of log T) but the loss stayed finite";
-    std::vector<std::string> parts;
-    for (double lr : sweep.lrs) {
-      const SweepCell* b = sweep.cell(base, lr);
-      if (b == nullptr) continue;
-      parts.push_back(absl::StrFormat("%g: %.3f", lr, b->summary.min_entropy_mean));
-    }
-    const SweepCell* top = sweep.lrs.empty() ? nullptr : sweep.cell(base, sweep.lrs.back());
-    if (top == nullptr) {
-      c.verdict = Verdict::kNotRun;
-      c.ours = "no baseline runs";
-    } else {
-      c.ours = absl::StrFormat(
-          "baseline mean lowest entropy by lr (log T = %.2f): %s; at lr %g: %d/%d collapsed, "
-          "%d/%d diverged, test accuracy %s",
-          sweep.log_t, absl::StrJoin(parts, ", "), top->lr, top->collapsed, top->summary.runs,
-          top->summary.diverged, top->summary.runs, percent(top->summary.accuracy_mean));
-      const bool all_collapsed = top->collapsed == top->summary.runs;
-      c.verdict = all_collapsed && top->summary.diverged == top->summary.runs ? Verdict::kHeld
-                  : all_collapsed                                             ? Verdict::kPartly
-                                                                              : Verdict::kNotHeld;
-    }
-    out.push_back(c);
-  }
-  return out;
+  return c;
 }
 
-ClaimResult judge_lm_claim(const SweepSummary& lm, double ratio) {
-  ClaimResult c;
-  c.claim = "4 (LM)";
-  c.paper = "σReparam trains causal language models; without LayerNorm it matches the baseline";
-  c.rule = absl::StrFormat(
-      "σReparam without LN reaches a mean validation perplexity per word at most %.2fx the "
-      "baseline's, each method at its best lr of the sweep (no diverged seed there)",
-      ratio);
-  auto best = [&](const std::string& method) -> const SweepCell* {
-    const SweepCell* b = nullptr;
-    for (const auto& cell : lm.cells) {
-      if (cell.method != method || cell.summary.with_perplexity == 0 || cell.summary.diverged > 0) {
-        continue;
-      }
-      if (b == nullptr || cell.summary.word_perplexity_mean < b->summary.word_perplexity_mean) {
-        b = &cell;
+std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::string& sweep_path,
+                             const std::vector<RunRecord>& runs, const SweepSummary& summary) {
+  // One representative run per variant, in sweep order.
+  std::map<std::string, const RunRecord*> by_variant;
+  std::set<int64_t> seeds;
+  for (const RunRecord& run : runs) {
+    by_variant.emplace(variant_name(run), &run);
+    seeds.insert(run.spec.run().seed());
+  }
+  std::string md = absl::StrCat(sweep.description(), " (`", sweep_path, "`).\n\n");
+  std::vector<std::string> lrs;
+  for (double lr : summary.lrs) lrs.push_back(absl::StrFormat("%g", lr));
+  absl::StrAppend(&md, absl::StrFormat(
+                           "%zu variants x %zu learning rates (%s) x %zu seeds = %zu finished runs.",
+                           summary.methods.size(), summary.lrs.size(), absl::StrJoin(lrs, ", "),
+                           seeds.size(), runs.size()));
+  const RunRecord* any = runs.empty() ? nullptr : &runs.front();
+  if (any != nullptr) {
+    const auto& s = any->spec;
+    // The family's model message and its Transformer, found by reflection (any family has one).
+    const auto* model_field = s.GetDescriptor()->FindFieldByNumber(s.model_case());
+    std::string model = model_field ? model_field->name() : "model";
+    if (model_field != nullptr) {
+      const auto& family = s.GetReflection()->GetMessage(s, model_field);
+      const auto* t_field = family.GetDescriptor()->FindFieldByName("transformer");
+      if (t_field != nullptr) {
+        const auto& t = static_cast<const sigma_reparam::TransformerSpec&>(
+            family.GetReflection()->GetMessage(family, t_field));
+        model = absl::StrFormat("`%s` Transformer of %d layers, width %d, %d heads", model,
+                                t.depth(), t.width(), t.heads());
       }
     }
-    return b;
-  };
-  const SweepCell* base = best("baseline");
-  const SweepCell* sig = best("sigma_reparam_no_ln");
-  if (base == nullptr || sig == nullptr) {
-    c.ours = "no completed LM sweep runs of both methods";
-    c.verdict = Verdict::kNotRun;
-    return c;
+    const auto& d = s.data();
+    const auto& o = s.optimizer();
+    absl::StrAppend(
+        &md, " Every run: a ", model, " on ",
+        sigma_reparam::DataSpec::Dataset_Name(d.dataset()), " (batch ", d.batch_size(),
+        d.eval_subset() > 0 ? absl::StrCat(", evaluated on the first ", d.eval_subset(), " held-out examples") : "",
+        "), ", sigma_reparam::OptimizerSpec::Kind_Name(o.kind()), " with weight decay ",
+        absl::StrFormat("%g", o.weight_decay()), ", schedule ",
+        sigma_reparam::ScheduleSpec::Kind_Name(s.schedule().kind()), " with ",
+        s.schedule().warmup_steps(), " warmup steps, ", any->result.total_steps(), " steps.");
   }
-  const double r = sig->summary.word_perplexity_mean / base->summary.word_perplexity_mean;
-  c.ours = absl::StrFormat(
-      "validation perplexity per word: baseline %.1f ± %.1f at lr %g; σReparam (no LN) %.1f ± "
-      "%.1f at lr %g: %.3fx",
-      base->summary.word_perplexity_mean, base->summary.word_perplexity_std, base->lr,
-      sig->summary.word_perplexity_mean, sig->summary.word_perplexity_std, sig->lr, r);
-  c.verdict = r <= ratio ? Verdict::kHeld : Verdict::kNotHeld;
-  return c;
+  absl::StrAppend(&md, absl::StrFormat(
+                           " Headline metric: %s (%s is better). Uniform attention over the "
+                           "visible keys has entropy %.2f (from the records); a run has "
+                           "*collapsed* when the mean attention entropy of some layer fell below "
+                           "%g%% of it (%.2f) at a logged step, or it diverged.\n\nVariants:\n\n",
+                           summary.headline.label(),
+                           summary.headline.higher_is_better() ? "higher" : "lower", summary.log_t,
+                           100 * summary.collapse_fraction, summary.collapse_line));
+  for (const auto& v : sweep.variant()) {
+    const auto it = by_variant.find(v.name());
+    absl::StrAppend(&md, "- `", v.name(), "`: ",
+                    it == by_variant.end() ? "(no finished run)" : it->second->spec.description(),
+                    " (`", v.spec(), "`",
+                    v.set_size() > 0 ? absl::StrCat(" with ", absl::StrJoin(v.set(), " ")) : "",
+                    ")\n");
+  }
+  if (sweep.set_size() > 0) {
+    absl::StrAppend(&md, "\nEvery run of the sweep also sets `", absl::StrJoin(sweep.set(), " "),
+                    "`; the lr of each cell replaces the spec's.\n");
+  }
+  return md;
 }
 
 std::string sweep_markdown(const SweepSummary& sweep) {
@@ -274,6 +356,7 @@ std::string sweep_markdown(const SweepSummary& sweep) {
     rule += "---|";
   }
   md += "\n" + rule + "\n";
+  const auto& h = sweep.headline;
   for (const auto& method : sweep.methods) {
     absl::StrAppend(&md, "| ", method, " |");
     for (double lr : sweep.lrs) {
@@ -284,15 +367,12 @@ std::string sweep_markdown(const SweepSummary& sweep) {
       }
       const auto& s = c->summary;
       std::string text = "-";
-      if (s.with_perplexity > 0) {
-        text =
-            absl::StrFormat("ppl/word %.0f ± %.0f", s.word_perplexity_mean, s.word_perplexity_std);
-      } else if (s.with_accuracy > 0) {
-        text = absl::StrFormat("%.1f ± %.1f%%", 100 * s.accuracy_mean, 100 * s.accuracy_std);
+      if (s.with_headline > 0) {
+        text = absl::StrFormat("%s %s ± %.*f", h.short_label(), metric(sweep, s.headline_mean),
+                               h.precision(), (h.percent() ? 100 : 1) * s.headline_std);
       }
       absl::StrAppend(&text, absl::StrFormat("<br>ent %.2f", s.min_entropy_mean));
-      if (c->collapsed > 0)
-        absl::StrAppend(&text, absl::StrFormat(" (%d collapsed)", c->collapsed));
+      if (s.collapsed > 0) absl::StrAppend(&text, absl::StrFormat(" (%d collapsed)", s.collapsed));
       if (s.diverged > 0) absl::StrAppend(&text, absl::StrFormat(", %d diverged", s.diverged));
       absl::StrAppend(&md, " ", text, " |");
     }

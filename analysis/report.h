@@ -1,5 +1,8 @@
-// The reproduction report (report/REPORT.md): the LR sweep summarised per method and learning
-// rate, and each paper claim (docs/method.md) beside what these runs show, judged by a stated rule.
+// The reproduction report (report/REPORT.md): per sweep, its setting (from the sweep file, the
+// specs and the records), each paper claim the sweep file declares beside what its runs show,
+// judged by a fixed rule per claim kind, and the sweep summarised per variant and learning rate.
+// Nothing here knows a family: the headline metric, its direction and the uniform-attention
+// reference all come from the records.
 #pragma once
 
 #include <string>
@@ -9,29 +12,28 @@
 
 namespace analysis {
 
-// One (method, lr) cell of a sweep: the runs that differ only in seed.
+// One (variant, lr) cell of a sweep: the runs that differ only in seed.
 struct SweepCell {
-  std::string method;
+  std::string method;  // the variant
   double lr = 0;
-  VariantSummary summary;
-  int collapsed = 0;  // runs whose lowest layer entropy fell below the collapse line
+  GroupSummary summary;
 };
 
 struct SweepSummary {
   std::vector<std::string> methods;  // in order of first appearance
   std::vector<double> lrs;           // ascending
   std::vector<SweepCell> cells;
-  double log_t = 0;          // log of the key count (ViT: patches + class token)
+  sigma_reparam::MetricInfo headline;
+  double log_t = 0;          // uniform attention's entropy (largest over layers and runs)
   double collapse_line = 0;  // collapse_fraction * log_t
+  double collapse_fraction = 0.1;
   const SweepCell* cell(const std::string& method, double lr) const;
 };
 
-// Groups sweep runs by method and lr. A run has collapsed if its lowest layer entropy is below
-// collapse_fraction x log T, or it diverged. Pass finished runs only (finished_runs).
+// Groups sweep runs by their recorded variant and lr. A run has collapsed if it diverged or the
+// lowest entropy of one of its layers fell below collapse_fraction x that layer's uniform
+// entropy. Pass finished runs only (finished_runs).
 SweepSummary summarize_sweep(const std::vector<RunRecord>& runs, double collapse_fraction);
-
-// The runs that ended COMPLETED or DIVERGED (a RUNNING or FAILED run has no result to judge).
-std::vector<RunRecord> finished_runs(const std::vector<RunRecord>& runs);
 
 // Completed runs whose final training loss is still at least `fraction` of their first logged
 // loss (they did not learn: e.g. stuck at chance with uniform attention). Needs metrics.
@@ -43,24 +45,23 @@ std::string verdict_name(Verdict v);
 
 struct ClaimResult {
   std::string claim;  // "1", "2", ...
-  std::string paper;  // the paper's claim, in its words (docs/method.md)
+  std::string paper;  // the paper's claim, in its words (from the sweep file)
   std::string ours;   // what our runs show, with numbers
   std::string rule;   // how the verdict was decided
   Verdict verdict = Verdict::kNotRun;
 };
 
-// Claims 1, 2, 5 from the sweep (methods "baseline" and "sigma_reparam_no_ln"), claim 3 from
-// the attention probes of the sweep's runs plus `bound_held` (the numeric check).
-std::vector<ClaimResult> judge_claims(const SweepSummary& sweep, const std::vector<RunRecord>& runs,
-                                      bool bound_held);
+// Judges one claim of a sweep file on its finished runs. ENTROPY_BOUND also needs `bound_held`
+// (//analysis:entropy_bound's numeric check).
+ClaimResult judge_claim(const sigma_reparam::ClaimCheck& check, const SweepSummary& sweep,
+                        const std::vector<RunRecord>& runs, bool bound_held);
 
-// The LM claim (docs/method.md claim 4, causal LMs): σReparam without LN ("sigma_reparam_no_ln")
-// reaches a validation perplexity per word within `ratio` of the baseline's, each method at its
-// best lr of the sweep.
-ClaimResult judge_lm_claim(const SweepSummary& lm, double ratio = 1.15);
+// The setting paragraph of a sweep, from the sweep file, its variants' resolved specs and the
+// records: model, data, optimiser, schedule, length, the headline metric and the collapse line.
+std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::string& sweep_path,
+                             const std::vector<RunRecord>& runs, const SweepSummary& summary);
 
-// Markdown table: one row per method, one column per lr: "acc ± std / min entropy" (language
-// models: validation perplexity per word instead of accuracy).
+// Markdown table: one row per variant, one column per lr: "headline ± std / min entropy".
 std::string sweep_markdown(const SweepSummary& sweep);
 std::string claims_markdown(const std::vector<ClaimResult>& claims);
 

@@ -1,16 +1,19 @@
 #include "analysis/run_reader.h"
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include "core/format.h"
+#include "experiments/engine/metric_format.h"
 
 namespace analysis {
 namespace {
@@ -28,20 +31,39 @@ absl::StatusOr<std::string> read_file(const std::string& path) {
 absl::Status parse_text(const std::string& path, google::protobuf::Message* message) {
   absl::StatusOr<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
-  if (!google::protobuf::TextFormat::ParseFromString(*text, message)) {
+  const bool parsed = google::protobuf::TextFormat::ParseFromString(*text, message);
+  // Records of the format before named metrics carry fields that are now reserved (the parser
+  // skips them): such a result has no headline.
+  const auto* result = dynamic_cast<const sigma_reparam::RunResult*>(message);
+  if (!parsed || (result != nullptr && !result->has_headline())) {
+    for (const char* old : {"eval_accuracy:", "eval_loss:", "min_entropy_per_layer:",
+                            "eval_word_perplexity:"}) {
+      if (text->find(old) != std::string::npos) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            path, ": written by an earlier version of this suite (before named metrics, `", old,
+            "`); retrain it: the sweep with --redo, or its binary with --overwrite"));
+      }
+    }
+  }
+  if (!parsed) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a valid ", message->GetDescriptor()->name(), " text proto"));
   }
   return absl::OkStatus();
 }
 
-}  // namespace
-
-std::string workspace_path(const std::string& path) {
-  const char* w = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-  if (path.empty() || path[0] == '/' || w == nullptr) return path;
-  return std::string(w) + "/" + path;
+// Mean and sample standard deviation (0 for one value; both 0 for none).
+void mean_and_std(const std::vector<double>& x, double* mean, double* std) {
+  *mean = *std = 0;
+  if (x.empty()) return;
+  for (double v : x) *mean += v;
+  *mean /= static_cast<double>(x.size());
+  double var = 0;
+  for (double v : x) var += (v - *mean) * (v - *mean);
+  *std = x.size() > 1 ? std::sqrt(var / static_cast<double>(x.size() - 1)) : 0.0;
 }
+
+}  // namespace
 
 absl::StatusOr<RunRecord> read_run(const std::string& dir, bool with_metrics) {
   RunRecord run;
@@ -90,75 +112,100 @@ absl::StatusOr<std::vector<RunRecord>> read_runs(const std::string& root, bool w
   return runs;
 }
 
-std::vector<RunGroup> group_by_variant(const std::vector<RunRecord>& runs) {
+std::vector<RunRecord> finished_runs(const std::vector<RunRecord>& runs) {
+  std::vector<RunRecord> out;
+  for (const auto& r : runs) {
+    if (r.result.status() == sigma_reparam::RunResult::COMPLETED ||
+        r.result.status() == sigma_reparam::RunResult::DIVERGED) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+std::string variant_name(const RunRecord& run) {
+  return run.result.has_identity() ? run.result.identity().variant() : run.spec.name();
+}
+
+double run_lr(const RunRecord& run) {
+  return run.result.has_identity() ? run.result.identity().lr() : run.spec.optimizer().lr();
+}
+
+std::vector<RunGroup> group_runs(const std::vector<RunRecord>& runs, Grouping grouping) {
   std::vector<RunGroup> groups;
-  std::map<std::string, size_t> index;  // spec without seed -> group
+  std::map<std::string, size_t> index;
   for (const RunRecord& run : runs) {
-    sigma_reparam::ExperimentSpec key = run.spec;
-    key.mutable_run()->clear_seed();
-    const std::string bytes = key.SerializeAsString();
-    auto [it, inserted] = index.emplace(bytes, groups.size());
-    if (inserted) groups.push_back({run.spec.name(), {}});
+    std::string key;
+    RunGroup group;
+    group.variant = variant_name(run);
+    group.lr = run_lr(run);
+    group.name = group.variant;
+    if (grouping == Grouping::kVariant) {
+      key = "v:" + group.variant;
+    } else if (run.result.has_identity()) {
+      const auto& id = run.result.identity();
+      key = absl::StrCat("s:", id.sweep(), "/", id.variant(), "/", id.lr());
+      group.name = absl::StrCat(id.variant(), "_lr", core::format_lr(id.lr()));
+    } else {
+      // Outside a sweep: runs whose resolved specs are equal apart from the seed.
+      sigma_reparam::ExperimentSpec spec = run.spec;
+      spec.mutable_run()->clear_seed();
+      key = "p:" + spec.SerializeAsString();
+    }
+    auto [it, inserted] = index.emplace(key, groups.size());
+    if (inserted) groups.push_back(group);
     groups[it->second].runs.push_back(&run);
   }
   return groups;
 }
 
-double uniform_attention_entropy(const sigma_reparam::ExperimentSpec& spec) {
-  if (spec.has_lm()) {
-    const int T = spec.lm().context();
-    double sum = 0;
-    for (int i = 1; i <= T; ++i) sum += std::log(static_cast<double>(i));
-    return T > 0 ? sum / T : 0;
+double uniform_attention_entropy(const RunRecord& run) {
+  double uniform = 0;
+  for (const auto& e : run.result.lowest_entropy()) uniform = std::max(uniform, e.uniform());
+  return uniform;
+}
+
+bool collapsed(const RunRecord& run, double fraction) {
+  if (run.result.status() == sigma_reparam::RunResult::DIVERGED) return true;
+  for (const auto& e : run.result.lowest_entropy()) {
+    if (e.mean() < fraction * e.uniform()) return true;
   }
-  if (!spec.has_vit() || spec.vit().patch_size() <= 0) return 0;
-  const double g = spec.vit().image_size() / spec.vit().patch_size();
-  return std::log(g * g + 1);
+  return false;
 }
 
-std::string method_name(const std::string& run_name) {
-  const size_t at = run_name.rfind("_lr");
-  return at == std::string::npos ? run_name : run_name.substr(0, at);
+sigma_reparam::MetricInfo headline(const std::vector<const RunRecord*>& runs) {
+  for (const RunRecord* run : runs) {
+    if (run->result.has_headline()) return run->result.headline();
+  }
+  return {};
 }
 
-namespace {
-
-// Mean and sample standard deviation (0 for one value; both 0 for none).
-void mean_and_std(const std::vector<double>& x, double* mean, double* std) {
-  *mean = *std = 0;
-  if (x.empty()) return;
-  for (double v : x) *mean += v;
-  *mean /= static_cast<double>(x.size());
-  double var = 0;
-  for (double v : x) var += (v - *mean) * (v - *mean);
-  *std = x.size() > 1 ? std::sqrt(var / static_cast<double>(x.size() - 1)) : 0.0;
-}
-
-}  // namespace
-
-VariantSummary summarize(const RunGroup& group) {
-  VariantSummary s;
-  std::vector<double> accuracy, perplexity, word_perplexity;
+GroupSummary summarize(const std::vector<const RunRecord*>& runs, double collapse_fraction) {
+  GroupSummary s;
+  s.headline = headline(runs);
+  std::vector<double> values;
   double entropy_sum = 0, loss_sum = 0;
   int entropy_runs = 0;
-  for (const RunRecord* run : group.runs) {
+  for (const RunRecord* run : runs) {
     const auto& r = run->result;
     ++s.runs;
+    s.collapsed += collapsed(*run, collapse_fraction);
     switch (r.status()) {
-      case sigma_reparam::RunResult::COMPLETED:
+      case sigma_reparam::RunResult::COMPLETED: {
         ++s.completed;
         loss_sum += r.final_loss();
-        if (r.has_eval_accuracy()) accuracy.push_back(r.eval_accuracy());
-        if (r.has_eval_perplexity()) perplexity.push_back(r.eval_perplexity());
-        if (r.has_eval_word_perplexity()) word_perplexity.push_back(r.eval_word_perplexity());
+        const auto it = r.metrics().find(s.headline.name());
+        if (it != r.metrics().end()) values.push_back(it->second);
         break;
+      }
       case sigma_reparam::RunResult::DIVERGED:
         ++s.diverged;
         break;
       case sigma_reparam::RunResult::FAILED:
         ++s.failed;
         break;
-      default:
+      case sigma_reparam::RunResult::RUNNING:
+      case sigma_reparam::RunResult::STATUS_UNSPECIFIED:
         break;
     }
     if (r.has_min_entropy()) {
@@ -166,14 +213,21 @@ VariantSummary summarize(const RunGroup& group) {
       ++entropy_runs;
     }
   }
-  s.with_accuracy = static_cast<int>(accuracy.size());
-  mean_and_std(accuracy, &s.accuracy_mean, &s.accuracy_std);
-  s.with_perplexity = static_cast<int>(perplexity.size());
-  mean_and_std(perplexity, &s.perplexity_mean, &s.perplexity_std);
-  mean_and_std(word_perplexity, &s.word_perplexity_mean, &s.word_perplexity_std);
+  s.with_headline = static_cast<int>(values.size());
+  mean_and_std(values, &s.headline_mean, &s.headline_std);
   if (entropy_runs > 0) s.min_entropy_mean = entropy_sum / entropy_runs;
   if (s.completed > 0) s.final_loss_mean = loss_sum / s.completed;
   return s;
+}
+
+std::string headline_text(const GroupSummary& s) {
+  if (s.with_headline == 0) return "-";
+  const double scale = s.headline.percent() ? 100 : 1;
+  std::string text = experiments::format_metric(s.headline, s.headline_mean);
+  if (s.with_headline > 1) {
+    absl::StrAppend(&text, absl::StrFormat(" ± %.*f", s.headline.precision(), scale * s.headline_std));
+  }
+  return absl::StrCat(text, " (n=", s.with_headline, ")");
 }
 
 }  // namespace analysis

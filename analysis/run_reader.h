@@ -1,8 +1,11 @@
-// Reading run directories (experiments/trainer.h writes them) for tables, figures and reports.
-// analysis/ reads run directories only: it never trains and never builds a model.
+// Reading run directories (experiments/engine/run_dir.h lists their files) for tables, figures
+// and reports, and grouping their runs. analysis/ reads run directories only: it never trains
+// and never builds a model. Everything a table needs is in the records: the sweep cell a run
+// belongs to (RunResult.identity), the family's headline metric (RunResult.headline) and the
+// uniform-attention reference of every layer (RunResult.lowest_entropy).
 //
-//   auto runs = analysis::read_runs("runs/vit", /*with_metrics=*/false);
-//   for (const auto& group : analysis::group_by_variant(*runs)) ...
+//   auto runs = analysis::read_runs("runs/collapse_sweep", /*with_metrics=*/false);
+//   for (const auto& group : analysis::group_runs(*runs, analysis::Grouping::kVariantAndLr)) ...
 #pragma once
 
 #include <absl/status/statusor.h>
@@ -21,45 +24,58 @@ struct RunRecord {
   std::vector<sigma_reparam::StepMetrics> metrics;  // metrics.jsonl, if asked for
 };
 
-// A user path: absolute as given, else relative to the workspace under `bazel run`
-// (BUILD_WORKSPACE_DIRECTORY), else to the working directory.
-std::string workspace_path(const std::string& path);
-
-// One run directory. Errors name the file and the line.
+// One run directory. Errors name the file and the line; a record written before named metrics
+// is an error that says so and how to retrain it.
 absl::StatusOr<RunRecord> read_run(const std::string& dir, bool with_metrics);
 
 // Every run directory at any depth under `root` (a directory holding result.textproto), sorted by
 // path. A root that does not exist is an error naming it.
 absl::StatusOr<std::vector<RunRecord>> read_runs(const std::string& root, bool with_metrics);
 
-// Runs whose resolved specs are equal apart from run.seed form one variant, named by the spec's
-// name; groups keep the order in which their first run appears.
+// The runs that ended COMPLETED or DIVERGED (a RUNNING or FAILED run has no result to judge).
+std::vector<RunRecord> finished_runs(const std::vector<RunRecord>& runs);
+
+// The variant a run belongs to: its sweep identity's variant, else its spec's name.
+std::string variant_name(const RunRecord& run);
+// The learning rate of a run: its sweep identity's, else its spec's.
+double run_lr(const RunRecord& run);
+
+enum class Grouping {
+  kVariant,       // one group per variant (sweep runs: over every lr)
+  kVariantAndLr,  // one group per (variant, lr); runs outside a sweep: equal specs but the seed
+};
 struct RunGroup {
-  std::string name;
+  std::string name;     // the variant, or "<variant>_lr<lr>" for kVariantAndLr sweep groups
+  std::string variant;
+  double lr = 0;
   std::vector<const RunRecord*> runs;
 };
-std::vector<RunGroup> group_by_variant(const std::vector<RunRecord>& runs);
+// Groups keep the order in which their first run appears.
+std::vector<RunGroup> group_runs(const std::vector<RunRecord>& runs, Grouping grouping);
 
-// The method a sweep run belongs to: its spec name up to "_lr" ("baseline_lr3e-2" -> "baseline").
-std::string method_name(const std::string& run_name);
+// Entropy of uniform attention over the visible keys, the reference collapses are measured
+// against: the largest over the run's attention layers (from its records; 0 if none).
+double uniform_attention_entropy(const RunRecord& run);
 
-// Mean attention entropy of uniform attention in the spec's model, the line entropies are
-// compared to: ViT, log T over all T tokens; causal LM, the mean over queries of log(i + 1)
-// (query i sees i + 1 keys). 0 if the spec has neither.
-double uniform_attention_entropy(const sigma_reparam::ExperimentSpec& spec);
+// Whether a run collapsed: it diverged, or some attention layer's lowest mean entropy fell below
+// `fraction` x that layer's uniform entropy.
+bool collapsed(const RunRecord& run, double fraction);
 
-// What a table row shows for one variant.
-struct VariantSummary {
-  int runs = 0, completed = 0, diverged = 0, failed = 0;
-  int with_accuracy = 0;
-  double accuracy_mean = 0, accuracy_std = 0;  // over completed runs (sample std; 0 for one run)
+// The headline metric of a group's runs (from the first run that declares one).
+sigma_reparam::MetricInfo headline(const std::vector<const RunRecord*>& runs);
+
+// What a table row shows for one group.
+struct GroupSummary {
+  int runs = 0, completed = 0, diverged = 0, failed = 0, collapsed = 0;
+  sigma_reparam::MetricInfo headline;
+  int with_headline = 0;                       // completed runs that report it
+  double headline_mean = 0, headline_std = 0;  // sample std; 0 for one run
   double min_entropy_mean = 0;                 // over runs that logged entropy
   double final_loss_mean = 0;                  // over completed runs
-  // Language models: validation perplexity per token and per word over completed runs.
-  int with_perplexity = 0;
-  double perplexity_mean = 0, perplexity_std = 0;
-  double word_perplexity_mean = 0, word_perplexity_std = 0;
 };
-VariantSummary summarize(const RunGroup& group);
+GroupSummary summarize(const std::vector<const RunRecord*>& runs, double collapse_fraction = 0.1);
+
+// "87.30% ± 1.20 (n=3)" / "83.6 ± 2.1 (n=3)" / "-": a group's headline for tables.
+std::string headline_text(const GroupSummary& s);
 
 }  // namespace analysis

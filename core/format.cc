@@ -23,3 +23,21 @@ std::string minutes_seconds(double seconds) {
 }
 
 }  // namespace core
+
+#include <cmath>
+
+namespace core {
+
+std::string format_lr(double lr) {
+  char buf[48];
+  if (!(lr > 0)) {
+    std::snprintf(buf, sizeof(buf), "%g", lr);
+    return buf;
+  }
+  const int exponent = static_cast<int>(std::floor(std::log10(lr) + 1e-9));
+  const double mantissa = lr / std::pow(10.0, exponent);
+  std::snprintf(buf, sizeof(buf), "%.3ge%d", mantissa, exponent);
+  return buf;
+}
+
+}  // namespace core

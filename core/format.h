@@ -15,3 +15,10 @@ std::string clock_time(double seconds);
 std::string minutes_seconds(double seconds);
 
 }  // namespace core
+
+namespace core {
+
+// "1e-3", "2.5e-2", "0.1" -> "1e-1": the short form of a learning rate used in run names.
+std::string format_lr(double lr);
+
+}  // namespace core

@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
-# Reproduces the entropy-collapse results end to end: trains the ViT collapse sweep
-# (experiments/vit/sweeps/collapse.textproto: 4 methods x 6 learning rates x 3 seeds) and the
-# language-model sweep (experiments/lm/sweeps/lm.textproto), then regenerates every table and
-# figure into report/ and writes report/REPORT.md.
+# Reproduces the paper's claims at this suite's scale, end to end: trains every sweep file of
+# every family (experiments/*/sweeps/*.textproto), then regenerates the tables and figures into
+# report/ and writes report/REPORT.md, one section per sweep.
 #
-#   bazel run //tools:reproduce              # skips runs that already finished
-#   bazel run //tools:reproduce -- --redo    # trains every run again
+#   bazel run //tools:reproduce                       # every family; skips finished runs
+#   bazel run //tools:reproduce -- --family=vit       # one family's sweeps only
+#   bazel run //tools:reproduce -- --redo             # trains every run again
 #   bazel run //tools:reproduce -- --jobs=1 --threads=2
 #
-# Flags other than --redo/--jobs/--threads are refused. Runs go to runs/collapse_sweep/, the
-# report to report/ (both in the workspace).
+# Runs go to runs/<sweep name>/, the report to report/ (both in the workspace). The figures pick
+# their runs from the records (the lowest seed of each variant at the highest lr), never from
+# directory names.
 set -euo pipefail
 
 sweep_flags=()
+family="*"
 for arg in "$@"; do
   case "$arg" in
     --redo | --jobs=* | --threads=*) sweep_flags+=("$arg") ;;
+    --family=*) family="${arg#--family=}" ;;
     -h | --help)
-      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "reproduce: unknown flag '$arg' (expected --redo, --jobs=N, --threads=N)" >&2
+      echo "reproduce: unknown flag '$arg' (expected --family=NAME, --redo, --jobs=N, --threads=N)" >&2
       exit 2
       ;;
   esac
@@ -34,49 +37,43 @@ fi
 bin="$PWD"  # runfiles: experiments/sweep, analysis/plots, ...
 export BUILD_WORKSPACE_DIRECTORY
 cd "$BUILD_WORKSPACE_DIRECTORY"
-runs=runs/collapse_sweep
+shopt -s nullglob
+sweeps=(experiments/$family/sweeps/*.textproto)
+if [[ ${#sweeps[@]} -eq 0 ]]; then
+  echo "reproduce: no sweep files under experiments/$family/sweeps/" >&2
+  exit 2
+fi
 out=report
 start=$(date +%s)
-
 step() { printf '\n== %s\n' "$*"; }
 
-step "1/6 training the ViT collapse sweep (progress per run; a second call skips finished runs)"
-"$bin/experiments/sweep" --sweep=experiments/vit/sweeps/collapse.textproto --runs_root=runs \
-  "${sweep_flags[@]}"
+bound_runs=""
+for sweep in "${sweeps[@]}"; do
+  description=$("$bin/experiments/sweep" --sweep="$sweep" --describe)
+  name=$(printf '%s\n' "$description" | awk '$1 == "name" { print $2 }')
+  step "training $sweep (progress per run; a second call skips finished runs)"
+  "$bin/experiments/sweep" --sweep="$sweep" --runs_root=runs "${sweep_flags[@]}"
+  step "tables and figures of $name"
+  "$bin/analysis/tables" --runs="runs/$name" --out="$out" --name="${name}_table" >/dev/null
+  echo "wrote $out/${name}_table.md and .csv"
+  "$bin/analysis/plots" --curves_from="runs/$name" --out="$out/${name}_entropy_curves"
+  "$bin/analysis/plots" --lr_sweep="runs/$name" --out="$out/${name}_lr_sweep"
+  "$bin/analysis/plots" --reparam_from="runs/$name" --out="$out/${name}_reparam" ||
+    echo "(no σReparam run in $name: no gamma/sigma figure)"
+  if printf '%s\n' "$description" | grep -q '^claim ENTROPY_BOUND$'; then
+    bound_runs="runs/$name"
+  fi
+done
 
-step "2/6 training the language-model sweep"
-"$bin/experiments/sweep" --sweep=experiments/lm/sweeps/lm.textproto --runs_root=runs \
-  "${sweep_flags[@]}"
-
-# The seed-0 runs at the sweep's highest lr go into the figures.
-listing=$("$bin/experiments/sweep" --sweep=experiments/vit/sweeps/collapse.textproto --runs_root=runs --list)
-top=$(printf '%s\n' "$listing" | sort -g -k2 | tail -1 | cut -d' ' -f2)
-at_top() { printf '%s\n' "$listing" | awk -v lr="$top" -v v="$1" '$1 == v && $2 == lr && $3 == 0 { print $4 }'; }
-
-step "3/6 tables"
-"$bin/analysis/tables" --runs="$runs" --out="$out" --name=collapse_table >/dev/null
-echo "wrote $out/collapse_table.md and .csv"
-"$bin/analysis/tables" --runs=runs/lm_sweep --out="$out" --name=lm_table >/dev/null
-echo "wrote $out/lm_table.md and .csv"
-
-step "4/6 figures (lr $top, seed 0)"
-"$bin/analysis/plots" --out="$out/entropy_curves" \
-  --runs="$(at_top baseline),$(at_top sigma_reparam_no_ln),$(at_top sigma_reparam_pre_ln),$(at_top qk_norm)"
-"$bin/analysis/plots" --lr_sweep="$runs" --out="$out/lr_sweep"
-"$bin/analysis/plots" --reparam_run="$(at_top sigma_reparam_no_ln)" --out="$out/reparam"
-lm_listing=$("$bin/experiments/sweep" --sweep=experiments/lm/sweeps/lm.textproto --runs_root=runs --list)
-lm_top=$(printf '%s\n' "$lm_listing" | sort -g -k2 | tail -1 | cut -d' ' -f2)
-lm_at_top() { printf '%s\n' "$lm_listing" | awk -v lr="$lm_top" -v v="$1" '$1 == v && $2 == lr && $3 == 0 { print $4 }'; }
-"$bin/analysis/plots" --out="$out/lm_entropy_curves" \
-  --runs="$(lm_at_top baseline),$(lm_at_top sigma_reparam_no_ln),$(lm_at_top sigma_reparam_pre_ln),$(lm_at_top qk_norm)"
-"$bin/analysis/plots" --lr_sweep=runs/lm_sweep --out="$out/lm_lr_sweep"
-
-step "5/6 Theorem 3.1"
 bound_held=true
-"$bin/analysis/entropy_bound" --runs="$runs" --out="$out" >/dev/null || bound_held=false
-echo "wrote $out/entropy_bound.md (numeric check held: $bound_held)"
+if [[ -n "$bound_runs" ]]; then
+  step "Theorem 3.1 (trained heads of $bound_runs)"
+  "$bin/analysis/entropy_bound" --runs="$bound_runs" --out="$out" >/dev/null || bound_held=false
+  echo "wrote $out/entropy_bound.md (numeric check held: $bound_held)"
+fi
 
-step "6/6 report"
-"$bin/analysis/report_writer" --runs="$runs" --out="$out" \
+step "report"
+IFS=, joined="${sweeps[*]}"
+"$bin/analysis/report_writer" --sweeps="$joined" --out="$out" \
   --wall_seconds=$(($(date +%s) - start)) --bound_held="$bound_held"
 echo "open $BUILD_WORKSPACE_DIRECTORY/$out/REPORT.md"

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/format.h"
 #include "experiments/engine/spec_io.h"
 
 namespace experiments {
@@ -26,14 +27,6 @@ bool valid_name(const std::string& name) {
 }
 
 }  // namespace
-
-std::string format_lr(double lr) {
-  if (!(lr > 0)) return absl::StrFormat("%g", lr);
-  const int exponent = static_cast<int>(std::floor(std::log10(lr) + 1e-9));
-  const double mantissa = lr / std::pow(10.0, exponent);
-  std::string m = absl::StrFormat("%.3g", mantissa);
-  return absl::StrCat(m, "e", exponent);
-}
 
 absl::StatusOr<SweepSpec> load_sweep(const std::string& path) {
   std::ifstream in(path);
@@ -103,7 +96,7 @@ absl::StatusOr<std::vector<PlannedRun>> plan_sweep(const std::string& path,
         run.variant = v.name();
         run.lr = lr;
         run.seed = seed;
-        run.name = absl::StrCat(v.name(), "_lr", format_lr(lr));
+        run.name = absl::StrCat(v.name(), "_lr", core::format_lr(lr));
         run.dir = absl::StrCat(root, "/", sweep->name(), "/", run.name, "_s", seed);
         run.spec_path = spec_path;
         run.sets.assign(sweep->set().begin(), sweep->set().end());

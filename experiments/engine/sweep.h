@@ -30,9 +30,6 @@ struct PlannedRun {
   sigma_reparam::ExperimentSpec spec;  // resolved
 };
 
-// "1e-3", "2.5e-2", "0.1" -> "1e-1": the short form used in run names.
-std::string format_lr(double lr);
-
 // Parses and checks a sweep file (names, at least one variant, lr and seed, no duplicates).
 absl::StatusOr<sigma_reparam::SweepSpec> load_sweep(const std::string& path);
 

@@ -4,7 +4,7 @@
 // unless --redo; the whole plan is validated before anything trains.
 //
 //   bazel run //experiments:sweep -- --sweep=experiments/vit/sweeps/collapse.textproto
-//       [--jobs=2] [--threads=1] [--runs_root=runs] [--redo] [--dry_run] [--list]
+//       [--jobs=2] [--threads=1] [--runs_root=runs] [--redo] [--dry_run] [--describe]
 #include <absl/flags/flag.h>
 #include <absl/flags/parse.h>
 #include <absl/flags/usage.h>
@@ -38,7 +38,9 @@ ABSL_FLAG(int32_t, jobs, 0, "runs trained at once (0: cores / threads)");
 ABSL_FLAG(int32_t, threads, 1, "threads per run");
 ABSL_FLAG(bool, redo, false, "train finished runs again");
 ABSL_FLAG(bool, dry_run, false, "print the plan and stop");
-ABSL_FLAG(bool, list, false, "print 'variant lr seed dir' per run (for scripts) and stop");
+ABSL_FLAG(bool, describe, false,
+          "print 'name <sweep name>' and one 'claim <rule>' line per claim check (for scripts) "
+          "and stop");
 
 namespace {
 
@@ -108,10 +110,11 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << plan.status().message() << "\n";
     return 2;
   }
-  if (absl::GetFlag(FLAGS_list)) {
-    for (const auto& run : *plan) {
-      std::cout << run.variant << " " << experiments::format_lr(run.lr) << " " << run.seed << " "
-                << run.dir << "\n";
+  if (absl::GetFlag(FLAGS_describe)) {
+    const auto sweep = experiments::load_sweep(sweep_path);  // loaded by plan_sweep already
+    std::cout << "name " << sweep->name() << "\n";
+    for (const auto& claim : sweep->claim()) {
+      std::cout << "claim " << sigma_reparam::ClaimCheck::Rule_Name(claim.rule()) << "\n";
     }
     return 0;
   }

@@ -29,9 +29,9 @@ TEST(BoundCheckTest, BoundHoldsAndIsTight) {
 
 TEST(BoundCheckTest, HeadProbesGroupByMethod) {
   std::vector<RunRecord> runs(3);
-  runs[0].spec.set_name("baseline_lr1e-2");
-  runs[1].spec.set_name("baseline_lr3e-2");
-  runs[2].spec.set_name("sigma_reparam_lr1e-2");
+  runs[0].result.mutable_identity()->set_variant("baseline");
+  runs[1].result.mutable_identity()->set_variant("baseline");
+  runs[2].result.mutable_identity()->set_variant("sigma_reparam");
   for (auto& r : runs) {
     auto* h = r.result.add_attention_probe();
     h->set_keys(17);

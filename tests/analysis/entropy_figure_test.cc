@@ -26,15 +26,24 @@ std::string slurp(const std::string& path) {
 RunRecord fake_run(const std::string& name, bool diverged) {
   RunRecord run;
   run.spec.set_name(name);
-  run.spec.mutable_vit()->set_image_size(28);
-  run.spec.mutable_vit()->set_patch_size(7);
+  for (int layer = 0; layer < 2; ++layer) {
+    auto* e = run.result.add_lowest_entropy();
+    e->set_layer(layer);
+    e->set_uniform(std::log(17.0));  // the records carry the uniform reference
+  }
   run.result.set_status(diverged ? sigma_reparam::RunResult::DIVERGED
                                  : sigma_reparam::RunResult::COMPLETED);
   for (int step = 1; step <= 5; ++step) {
     sigma_reparam::StepMetrics m;
     m.set_step(step * 10);
     m.set_loss(diverged && step == 5 ? std::numeric_limits<double>::quiet_NaN() : 2.0 / step);
-    for (int layer = 0; layer < 2; ++layer) m.add_entropy()->set_mean(2.8 - 0.3 * step * layer);
+    for (int layer = 0; layer < 2; ++layer) {
+      auto* e = m.add_entropy();
+      e->set_mean(2.8 - 0.3 * step * layer);
+      e->set_stack("encoder");
+      e->set_kind("self");
+      e->set_layer(layer);
+    }
     run.metrics.push_back(m);
   }
   return run;
@@ -47,6 +56,8 @@ TEST(EntropyFigureTest, SeriesFromRunRecords) {
   ASSERT_EQ(s.entropy.size(), 2u);
   EXPECT_DOUBLE_EQ(s.entropy[1][3], 2.8 - 1.2);
   EXPECT_NEAR(s.log_t, std::log(17.0), 1e-12);
+  ASSERT_EQ(s.layer_names.size(), 2u);
+  EXPECT_EQ(s.layer_names[1], "encoder self-attention layer 1");
 }
 
 TEST(EntropyFigureTest, WritesPngAndSvg) {

@@ -19,6 +19,11 @@ RunRecord run(const std::string& name, bool sigma, double lr, int seed,
                                                                  : sigma_reparam::NONE);
   r.spec.mutable_optimizer()->set_lr(lr);
   r.spec.mutable_run()->set_seed(seed);
+  // The variant comes from the run's recorded identity, not from its name.
+  auto* id = r.result.mutable_identity();
+  id->set_variant(name.substr(0, name.find("_lr")));
+  id->set_lr(lr);
+  id->set_seed(seed);
   r.result.set_status(status);
   if (status == sigma_reparam::RunResult::COMPLETED) r.result.set_final_loss(loss);
   r.result.set_min_entropy(entropy);

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "experiments/engine/metric_format.h"
+
 namespace analysis {
 namespace {
 
@@ -12,21 +16,50 @@ using sigma_reparam::RunResult;
 RunRecord make_run(const std::string& method, double lr, int seed, double entropy, double loss,
                    double accuracy, RunResult::Status status = RunResult::COMPLETED) {
   RunRecord r;
-  char name[64];
-  std::snprintf(name, sizeof(name), "%s_lr%g", method.c_str(), lr);
-  r.spec.set_name(name);
-  r.spec.mutable_vit()->set_image_size(28);
-  r.spec.mutable_vit()->set_patch_size(7);  // T = 17
   r.spec.mutable_optimizer()->set_lr(lr);
   r.spec.mutable_run()->set_seed(seed);
+  auto* id = r.result.mutable_identity();
+  id->set_sweep("sweep");
+  id->set_variant(method);
+  id->set_lr(lr);
+  id->set_seed(seed);
   r.result.set_status(status);
   r.result.set_min_entropy(entropy);
+  for (int layer = 0; layer < 2; ++layer) {
+    auto* e = r.result.add_lowest_entropy();
+    e->set_layer(layer);
+    e->set_mean(layer == 0 ? entropy : 2.5);
+    e->set_uniform(std::log(17.0));  // T = 17
+  }
   r.result.set_final_loss(loss);
-  if (status == RunResult::COMPLETED) r.result.set_eval_accuracy(accuracy);
+  *r.result.mutable_headline() = experiments::metric_info("eval_accuracy", "test accuracy", "acc",
+                                                          true, true, 1);
+  if (status == RunResult::COMPLETED) (*r.result.mutable_metrics())["eval_accuracy"] = accuracy;
   auto* h = r.result.add_attention_probe();
   h->set_rows(10);
   h->set_min_bound_slack(0.01);
   return r;
+}
+
+// The claims of the collapse sweep file, as report_writer reads them.
+std::vector<ClaimResult> judge_all(const std::vector<RunRecord>& runs, bool bound_held) {
+  using sigma_reparam::ClaimCheck;
+  std::vector<ClaimCheck> checks(4);
+  checks[0].set_claim("1");
+  checks[0].set_rule(ClaimCheck::COLLAPSE_HURTS);
+  checks[1].set_claim("2");
+  checks[1].set_rule(ClaimCheck::PREVENTS_COLLAPSE);
+  checks[1].set_baseline("baseline");
+  checks[1].set_method("sigma_reparam_no_ln");
+  checks[2].set_claim("3");
+  checks[2].set_rule(ClaimCheck::ENTROPY_BOUND);
+  checks[3].set_claim("5");
+  checks[3].set_rule(ClaimCheck::COLLAPSE_AT_HIGH_LR);
+  checks[3].set_baseline("baseline");
+  const SweepSummary sweep = summarize_sweep(runs, 0.1);
+  std::vector<ClaimResult> out;
+  for (const auto& c : checks) out.push_back(judge_claim(c, sweep, runs, bound_held));
+  return out;
 }
 
 std::vector<RunRecord> sweep_runs(double sigma_entropy_at_high_lr) {
@@ -50,17 +83,18 @@ TEST(ReportTest, SummarisesCellsAndCollapse) {
   ASSERT_EQ(s.lrs, (std::vector<double>{1e-3, 3e-2}));
   const SweepCell* b = s.cell("baseline", 3e-2);
   ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->collapsed, 3);
+  EXPECT_EQ(b->summary.collapsed, 3);
   EXPECT_EQ(b->summary.runs, 3);
-  EXPECT_EQ(s.cell("baseline", 1e-3)->collapsed, 0);
+  EXPECT_EQ(s.cell("baseline", 1e-3)->summary.collapsed, 0);
+  EXPECT_EQ(s.headline.name(), "eval_accuracy");
   const std::string md = sweep_markdown(s);
   EXPECT_NE(md.find("| baseline |"), std::string::npos);
-  EXPECT_NE(md.find("45.0 ± 0.0%<br>ent 0.01 (3 collapsed)"), std::string::npos) << md;
+  EXPECT_NE(md.find("acc 45.0% ± 0.0<br>ent 0.01 (3 collapsed)"), std::string::npos) << md;
 }
 
 TEST(ReportTest, ClaimsHeldWhenSigmaReparamKeepsItsEntropy) {
   const auto runs = sweep_runs(1.0);
-  const auto claims = judge_claims(summarize_sweep(runs, 0.1), runs, /*bound_held=*/true);
+  const auto claims = judge_all(runs, /*bound_held=*/true);
   ASSERT_EQ(claims.size(), 4u);
   EXPECT_EQ(claims[0].claim, "1");
   EXPECT_EQ(claims[0].verdict, Verdict::kHeld) << claims[0].ours;
@@ -77,16 +111,70 @@ TEST(ReportTest, ClaimsNotHeldWhenSigmaReparamCollapsesToo) {
   auto runs = sweep_runs(0.05);  // below the collapse line 0.28
   runs.push_back(make_run("baseline", 3e-2, 3, 0.0, 0, 0, RunResult::DIVERGED));
   runs.back().result.mutable_attention_probe(0)->set_min_bound_slack(-0.5);
-  const auto claims = judge_claims(summarize_sweep(runs, 0.1), runs, /*bound_held=*/true);
+  const auto claims = judge_all(runs, /*bound_held=*/true);
   EXPECT_EQ(claims[1].verdict, Verdict::kNotHeld) << claims[1].ours;
   EXPECT_EQ(claims[2].verdict, Verdict::kNotHeld) << claims[2].ours;  // one head below the bound
   EXPECT_EQ(claims[3].verdict, Verdict::kPartly);                     // 1 of 4 diverged
-  const auto failed_check = judge_claims(summarize_sweep(runs, 0.1), runs, false);
+  const auto failed_check = judge_all(runs, false);
   EXPECT_EQ(failed_check[2].verdict, Verdict::kNotHeld);
 }
 
+// The matching rule follows the headline's direction: for a lower-is-better metric (perplexity)
+// the method must be at most `ratio` x the baseline at each one's best lr.
+TEST(ReportTest, MatchesBaselineFollowsTheMetricDirection) {
+  auto lm_run = [](const std::string& method, double lr, int seed, double ppl) {
+    RunRecord r = make_run(method, lr, seed, 2.0, 4.0, 0);
+    r.result.clear_metrics();
+    *r.result.mutable_headline() = experiments::metric_info(
+        "eval_word_perplexity", "validation perplexity per word", "ppl/word", false, false, 1);
+    (*r.result.mutable_metrics())["eval_word_perplexity"] = ppl;
+    return r;
+  };
+  sigma_reparam::ClaimCheck check;
+  check.set_rule(sigma_reparam::ClaimCheck::MATCHES_BASELINE);
+  check.set_baseline("baseline");
+  check.set_method("sigma");
+  check.set_ratio(1.15);
+  std::vector<RunRecord> runs;
+  for (int seed = 0; seed < 2; ++seed) {
+    runs.push_back(lm_run("baseline", 1e-3, seed, 100));
+    runs.push_back(lm_run("baseline", 1e-2, seed, 300));
+    runs.push_back(lm_run("sigma", 1e-3, seed, 500));
+    runs.push_back(lm_run("sigma", 1e-2, seed, 110));  // its best: 1.10x the baseline's best
+  }
+  auto c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
+  EXPECT_EQ(c.verdict, Verdict::kHeld) << c.ours;
+  EXPECT_NE(c.ours.find("1.100x"), std::string::npos) << c.ours;
+  check.set_ratio(1.05);
+  c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
+  EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
+}
+
+TEST(ReportTest, SettingComesFromTheSweepFileAndTheRecords) {
+  auto runs = sweep_runs(1.0);
+  for (auto& r : runs) {
+    r.spec.set_description(r.result.identity().variant() + " described by its spec");
+    r.spec.mutable_vit()->mutable_transformer()->set_depth(4);
+    r.spec.mutable_vit()->mutable_transformer()->set_width(64);
+    r.spec.mutable_vit()->mutable_transformer()->set_heads(4);
+    r.result.set_total_steps(200);
+  }
+  sigma_reparam::SweepSpec sweep;
+  sweep.set_description("a sweep described in its file");
+  auto* v = sweep.add_variant();
+  v->set_name("baseline");
+  v->set_spec("specs/b.textproto");
+  const std::string md = setting_markdown(sweep, "sweeps/s.textproto", runs, summarize_sweep(runs, 0.1));
+  for (const char* part : {"a sweep described in its file", "`sweeps/s.textproto`",
+                           "2 variants x 2 learning rates", "3 seeds", "`vit` Transformer of 4 layers, width 64, 4 heads",
+                           "200 steps", "test accuracy (higher is better)", "entropy 2.83",
+                           "baseline described by its spec"}) {
+    EXPECT_NE(md.find(part), std::string::npos) << part << " in:\n" << md;
+  }
+}
+
 TEST(ReportTest, NothingToJudgeWithoutRuns) {
-  const auto claims = judge_claims(summarize_sweep({}, 0.1), {}, true);
+  const auto claims = judge_all({}, true);
   for (const auto& c : claims) EXPECT_EQ(c.verdict, Verdict::kNotRun) << c.claim;
 }
 

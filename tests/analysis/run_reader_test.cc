@@ -9,7 +9,6 @@
 #include <fstream>
 #include <string>
 
-#include "analysis/paper_claims.h"
 
 namespace analysis {
 namespace {
@@ -32,40 +31,45 @@ void write_run(const std::string& dir, const std::string& name, int seed, double
 TEST(RunReaderTest, GroupsSeedsAndSummarises) {
   const std::string r = root("runs_a");
   write_run(r + "/base/s0", "base", 0, 1e-3,
-            "status: COMPLETED eval_accuracy: 0.80 min_entropy: 1.0 final_loss: 0.5");
+            "status: COMPLETED metrics { key: \"eval_accuracy\" value: 0.80 } min_entropy: 1.0 "
+            "final_loss: 0.5 headline { name: \"eval_accuracy\" higher_is_better: true }");
   write_run(r + "/base/s1", "base", 1, 1e-3,
-            "status: COMPLETED eval_accuracy: 0.90 min_entropy: 2.0 final_loss: 0.3");
+            "status: COMPLETED metrics { key: \"eval_accuracy\" value: 0.90 } min_entropy: 2.0 "
+            "final_loss: 0.3 headline { name: \"eval_accuracy\" higher_is_better: true }");
   write_run(r + "/base/s2", "base", 2, 1e-3, "status: DIVERGED step: 40 reason: \"nan\"");
   write_run(r + "/hot/s0", "hot", 0, 1e-1, "status: DIVERGED step: 3");
   auto runs = read_runs(r, /*with_metrics=*/false);
   ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 4u);
-  auto groups = group_by_variant(*runs);
+  auto groups = group_runs(*runs, Grouping::kVariantAndLr);
   ASSERT_EQ(groups.size(), 2u);
   EXPECT_EQ(groups[0].name, "base");
   EXPECT_EQ(groups[0].runs.size(), 3u);
-  VariantSummary s = summarize(groups[0]);
+  GroupSummary s = summarize(groups[0].runs);
   EXPECT_EQ(s.completed, 2);
   EXPECT_EQ(s.diverged, 1);
-  EXPECT_NEAR(s.accuracy_mean, 0.85, 1e-12);
-  EXPECT_NEAR(s.accuracy_std, std::sqrt(0.005), 1e-12);  // sample std of {0.8, 0.9}
+  EXPECT_EQ(s.headline.name(), "eval_accuracy");
+  EXPECT_NEAR(s.headline_mean, 0.85, 1e-12);
+  EXPECT_NEAR(s.headline_std, std::sqrt(0.005), 1e-12);  // sample std of {0.8, 0.9}
   EXPECT_NEAR(s.min_entropy_mean, 1.5, 1e-12);
   EXPECT_NEAR(s.final_loss_mean, 0.4, 1e-12);
-  VariantSummary hot = summarize(groups[1]);
+  GroupSummary hot = summarize(groups[1].runs);
   EXPECT_EQ(hot.diverged, 1);
-  EXPECT_EQ(hot.with_accuracy, 0);
+  EXPECT_EQ(hot.collapsed, 1) << "a diverged run counts as collapsed";
+  EXPECT_EQ(hot.with_headline, 0);
 }
 
 TEST(RunReaderTest, ReadsMetricsAndNamesBadLines) {
   const std::string r = root("runs_b");
   write_run(r + "/ok", "ok", 0, 1e-3, "status: COMPLETED",
             "{\"step\":\"1\",\"loss\":2.3,\"entropy\":[{\"layer\":0,\"mean\":2.8}]}\n"
-            "{\"step\":\"25\",\"loss\":1.1,\"evalAccuracy\":0.7}\n");
+            "{\"step\":\"25\",\"loss\":1.1,\"metrics\":{\"eval_accuracy\":0.7}}\n");
   auto run = read_run(r + "/ok", /*with_metrics=*/true);
   ASSERT_TRUE(run.ok()) << run.status();
   ASSERT_EQ(run->metrics.size(), 2u);
   EXPECT_EQ(run->metrics[1].step(), 25);
   EXPECT_DOUBLE_EQ(run->metrics[0].entropy(0).mean(), 2.8);
+  EXPECT_DOUBLE_EQ(run->metrics[1].metrics().at("eval_accuracy"), 0.7);
 
   write_run(r + "/bad", "bad", 0, 1e-3, "status: COMPLETED", "{\"step\":\"1\"}\n{\"stepp\":2}\n");
   auto bad = read_run(r + "/bad", true);
@@ -84,18 +88,59 @@ TEST(RunReaderTest, MissingRootIsAnError) {
   EXPECT_NE(std::string(runs.status().message()).find("nowhere"), std::string::npos);
 }
 
-TEST(PaperClaimsTest, ChosenFromTheModelSettings) {
-  sigma_reparam::ExperimentSpec spec;
-  spec.mutable_vit()->mutable_transformer()->set_reparam(sigma_reparam::SIGMA_REPARAM);
-  spec.mutable_vit()->mutable_transformer()->set_norm(sigma_reparam::NO_NORM);
-  spec.mutable_optimizer()->set_kind(sigma_reparam::OptimizerSpec::LARS);
-  EXPECT_NE(paper_claim(spec).find("claim 4a"), std::string::npos);
-  spec.mutable_optimizer()->set_kind(sigma_reparam::OptimizerSpec::ADAMW);
-  EXPECT_NE(paper_claim(spec).find("claim 2"), std::string::npos);
-  spec.mutable_vit()->mutable_transformer()->set_reparam(sigma_reparam::NONE);
-  EXPECT_NE(paper_claim(spec).find("claims 1, 5"), std::string::npos);
-  spec.mutable_vit()->mutable_transformer()->set_qk_norm(true);
-  EXPECT_EQ(paper_claim(spec), "");
+// Sweep runs group by the identity in their records, never by their directory names; runs
+// outside a sweep by their specs without the seed.
+TEST(RunReaderTest, GroupsByRecordedIdentity) {
+  const std::string r = root("runs_identity");
+  auto identity = [](const std::string& variant, double lr, int seed) {
+    return "identity { sweep: \"s\" variant: \"" + variant + "\" lr: " + std::to_string(lr) +
+           " seed: " + std::to_string(seed) + " } status: COMPLETED";
+  };
+  // Directory names that would mislead a parser of names.
+  write_run(r + "/x_lr9/a", "misleading_lr1e-1", 0, 0.5, identity("alpha", 0.5, 0));
+  write_run(r + "/x_lr9/b", "other_name", 1, 0.5, identity("alpha", 0.5, 1));
+  write_run(r + "/y/c", "alpha", 0, 0.25, identity("alpha", 0.25, 0));
+  write_run(r + "/z/d", "beta_lr5e-1", 0, 0.5, identity("beta", 0.5, 0));
+  auto runs = read_runs(r, false);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  const auto cells = group_runs(*runs, Grouping::kVariantAndLr);
+  ASSERT_EQ(cells.size(), 3u);
+  EXPECT_EQ(cells[0].variant, "alpha");
+  EXPECT_EQ(cells[0].lr, 0.5);
+  EXPECT_EQ(cells[0].name, "alpha_lr5e-1");
+  EXPECT_EQ(cells[0].runs.size(), 2u);
+  const auto variants = group_runs(*runs, Grouping::kVariant);
+  ASSERT_EQ(variants.size(), 2u);
+  EXPECT_EQ(variants[0].runs.size(), 3u);
+  EXPECT_EQ(variants[1].variant, "beta");
+}
+
+// A run collapses when a layer's lowest entropy falls below the fraction of its own uniform
+// reference, as the records give it.
+TEST(RunReaderTest, CollapseIsMeasuredAgainstEachLayersUniformEntropy) {
+  RunRecord run;
+  run.result.set_status(sigma_reparam::RunResult::COMPLETED);
+  auto* a = run.result.add_lowest_entropy();
+  a->set_mean(0.3);
+  a->set_uniform(2.0);
+  auto* b = run.result.add_lowest_entropy();
+  b->set_mean(0.5);
+  b->set_uniform(6.0);
+  EXPECT_DOUBLE_EQ(uniform_attention_entropy(run), 6.0);
+  EXPECT_TRUE(collapsed(run, 0.1));   // 0.5 < 0.6
+  b->set_mean(0.7);
+  EXPECT_FALSE(collapsed(run, 0.1));  // 0.3 >= 0.2 and 0.7 >= 0.6
+}
+
+TEST(RunReaderTest, RecordsOfTheEarlierFormatAskToBeRetrained) {
+  const std::string r = root("runs_old");
+  write_run(r + "/old", "old", 0, 1e-3, "status: COMPLETED eval_accuracy: 0.8 min_entropy: 1.0");
+  auto run = read_run(r + "/old", false);
+  ASSERT_FALSE(run.ok());
+  const std::string m(run.status().message());
+  EXPECT_NE(m.find("old/result.textproto"), std::string::npos) << m;
+  EXPECT_NE(m.find("earlier version"), std::string::npos) << m;
+  EXPECT_NE(m.find("--redo"), std::string::npos) << m;
 }
 
 }  // namespace

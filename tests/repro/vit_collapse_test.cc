@@ -31,12 +31,14 @@ std::string tmp(const std::string& name) {
 const double kLogT = std::log(17.0);
 const double kCollapsed = 0.1 * kLogT;
 
-// Named like the sweep's runs (method_lr...) so that the report's claim checks apply.
-RunResult train_spec(const std::string& spec_file, const std::string& name, int seed,
+// Identified like the sweep's runs (sweep, variant, lr, seed) so that the report's claim checks
+// apply to their records.
+RunResult train_spec(const std::string& spec_file, const std::string& variant, int seed,
                      const std::string& dir) {
-  auto spec =
-      experiments::load_spec(spec_file, {"run { steps: 100 seed: " + std::to_string(seed) +
-                                         " } data { eval_subset: 500 } name: \"" + name + "\""});
+  auto spec = experiments::load_spec(
+      spec_file, {"run { steps: 100 seed: " + std::to_string(seed) +
+                  " } data { eval_subset: 500 } sweep_run { sweep: \"repro\" variant: \"" +
+                  variant + "\" lr: 0.03 seed: " + std::to_string(seed) + " }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
   at::set_num_threads(2);
   experiments::VitTask task(*spec);
@@ -51,7 +53,7 @@ TEST(VitCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
   for (int seed = 0; seed < 3; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     RunResult base =
-        train_spec("experiments/vit/specs/collapse/baseline_lr3e-2.textproto", "baseline_lr3e-2", seed,
+        train_spec("experiments/vit/specs/collapse/baseline_lr3e-2.textproto", "baseline", seed,
                    root + "/baseline/seed" + std::to_string(seed));
     EXPECT_TRUE(base.status() == RunResult::DIVERGED || base.min_entropy() < kCollapsed)
         << "baseline min entropy " << base.min_entropy() << ", status "
@@ -59,7 +61,7 @@ TEST(VitCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
 
     const std::string dir = root + "/sigma/seed" + std::to_string(seed);
     RunResult sig = train_spec("experiments/vit/specs/collapse/sigma_reparam_no_ln_lr3e-2.textproto",
-                               "sigma_reparam_no_ln_lr3e-2", seed, dir);
+                               "sigma_reparam_no_ln", seed, dir);
     ASSERT_EQ(sig.status(), RunResult::COMPLETED);
     EXPECT_GT(sig.min_entropy(), kCollapsed) << "σReparam min entropy " << sig.min_entropy();
     auto run = analysis::read_run(dir, /*with_metrics=*/true);
@@ -76,9 +78,9 @@ TEST(VitCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
   auto runs = analysis::read_runs(root, /*with_metrics=*/true);
   ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 6u);
-  auto groups = analysis::group_by_variant(*runs);
+  auto groups = analysis::group_runs(*runs, analysis::Grouping::kVariantAndLr);
   ASSERT_EQ(groups.size(), 2u);
-  for (const auto& g : groups) EXPECT_EQ(analysis::summarize(g).runs, 3);
+  for (const auto& g : groups) EXPECT_EQ(analysis::summarize(g.runs).runs, 3);
   std::vector<analysis::EntropySeries> series;
   for (const auto& r : *runs) series.push_back(analysis::entropy_series(r));
   analysis::draw_entropy_figure(series, 4, "pngcairo", tmp("collapse.png"));
@@ -86,10 +88,15 @@ TEST(VitCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
   // The report judges claim 2 (σReparam prevents the collapse) and claim 3 (every trained head
   // sits above the Theorem 3.1 bound) held on these records.
   const analysis::SweepSummary sweep = analysis::summarize_sweep(*runs, 0.1);
-  const auto claims = analysis::judge_claims(sweep, *runs, /*bound_held=*/true);
-  ASSERT_EQ(claims.size(), 4u);
-  EXPECT_EQ(claims[1].verdict, analysis::Verdict::kHeld) << claims[1].ours;
-  EXPECT_EQ(claims[2].verdict, analysis::Verdict::kHeld) << claims[2].ours;
+  sigma_reparam::ClaimCheck prevents, bound;
+  prevents.set_rule(sigma_reparam::ClaimCheck::PREVENTS_COLLAPSE);
+  prevents.set_baseline("baseline");
+  prevents.set_method("sigma_reparam_no_ln");
+  bound.set_rule(sigma_reparam::ClaimCheck::ENTROPY_BOUND);
+  const auto claim2 = analysis::judge_claim(prevents, sweep, *runs, /*bound_held=*/true);
+  const auto claim3 = analysis::judge_claim(bound, sweep, *runs, /*bound_held=*/true);
+  EXPECT_EQ(claim2.verdict, analysis::Verdict::kHeld) << claim2.ours;
+  EXPECT_EQ(claim3.verdict, analysis::Verdict::kHeld) << claim3.ours;
   int heads = 0;
   for (const auto& r : *runs) heads += r.result.attention_probe_size();
   EXPECT_EQ(heads, 6 * 4 * 4);  // runs x layers x heads

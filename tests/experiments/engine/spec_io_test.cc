@@ -1,7 +1,12 @@
-// Spec loading, --set merging, defaults and validation errors (experiments/spec_io.h).
+// Spec loading, base specs, --set merging, defaults and validation errors
+// (experiments/engine/spec_io.h), and every value of every Transformer enum through validation
+// and the model builder (experiments/engine/model_config.h).
 #include "experiments/engine/spec_io.h"
 
+#include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
+
+#include "experiments/engine/model_config.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -107,7 +112,13 @@ TEST(SpecIoTest, InvalidValuesNameFieldPaths) {
       {"vit { transformer { heads: 0 } }", "vit.transformer.heads", ">= 1"},
       {"vit { transformer { mlp_ratio: 0 } }", "vit.transformer.mlp_ratio", "> 0"},
       {"vit { transformer { norm: NORM_PLACEMENT_UNSPECIFIED } }", "vit.transformer.norm",
-       "PRE_LN, POST_LN or NO_NORM"},
+       "PRE_LN, POST_LN, NO_NORM or DEEP_NORM"},
+      {"vit { transformer { norm_kind: NORM_KIND_UNSPECIFIED } }", "vit.transformer.norm_kind",
+       "LAYER_NORM, RMS_NORM or DYT"},
+      {"vit { transformer { dyt_alpha: 0 } }", "vit.transformer.dyt_alpha", "> 0"},
+      {"vit { transformer { norm: DEEP_NORM } }", "vit.transformer.qkv_layout",
+       "DEEP_NORM scales the init of v alone"},
+      {"data { dataset: SOTU }", "data.dataset", "not an image data set"},
       {"vit { transformer { reparam: REPARAM_UNSPECIFIED } }", "vit.transformer.reparam",
        "NONE, SIGMA_REPARAM or SPECTRAL_NORM"},
       {"vit { transformer { qkv_layout: QKV_LAYOUT_UNSPECIFIED } }", "vit.transformer.qkv_layout",
@@ -161,7 +172,109 @@ TEST(SpecIoTest, ReportsEveryProblemAtOnce) {
 TEST(SpecIoTest, MissingNameAndModel) {
   const std::string err = error_of("optimizer { lr: 1e-3 }\n");
   expect_contains(err, "name: must be set");
-  expect_contains(err, "model: no model set");
+  expect_contains(err, "model: no model set: expected one of");
+  expect_contains(err, "vit");
+}
+
+TEST(SpecIoTest, BaseSpecsComposeAndFilesDescribeThemselves) {
+  write_spec("base.textproto", R"(
+name: "base"
+description: "the base"
+paper_claim: "a claim of the base"
+vit { transformer { depth: 2 width: 32 heads: 4 } }
+optimizer { kind: ADAMW lr: 1e-3 weight_decay: 0.05 }
+)");
+  write_spec("mid.textproto", R"(
+base: "base.textproto"
+name: "mid"
+vit { transformer { reparam: SIGMA_REPARAM } }
+)");
+  auto spec = load_spec(write_spec("child.textproto", R"(
+base: "mid.textproto"
+name: "child"
+description: "only the lr differs"
+optimizer { lr: 3e-3 }
+)"),
+                        {"run { steps: 5 }"});
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->name(), "child");
+  EXPECT_EQ(spec->description(), "only the lr differs");
+  EXPECT_FALSE(spec->has_paper_claim()) << "a claim is not inherited";
+  EXPECT_FALSE(spec->has_base()) << "the resolved spec has no base left";
+  EXPECT_EQ(spec->vit().transformer().depth(), 2);
+  EXPECT_EQ(spec->vit().transformer().reparam(), sigma_reparam::SIGMA_REPARAM);
+  EXPECT_DOUBLE_EQ(spec->optimizer().lr(), 3e-3);
+  EXPECT_DOUBLE_EQ(spec->optimizer().weight_decay(), 0.05);
+  EXPECT_EQ(spec->run().steps(), 5);
+}
+
+TEST(SpecIoTest, BaseCycleAndMissingBaseAreErrors) {
+  write_spec("cycle_a.textproto", "base: \"cycle_b.textproto\" name: \"a\"\n");
+  write_spec("cycle_b.textproto", "base: \"cycle_a.textproto\" name: \"b\"\n");
+  auto cycle = load_spec(write_spec("cycle_top.textproto", "base: \"cycle_a.textproto\"\n"));
+  ASSERT_FALSE(cycle.ok());
+  expect_contains(std::string(cycle.status().message()), "base: cycle");
+  expect_contains(std::string(cycle.status().message()), "cycle_a.textproto");
+
+  auto missing = load_spec(write_spec("orphan.textproto", "base: \"nowhere.textproto\"\n"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  expect_contains(std::string(missing.status().message()), "orphan.textproto: base:");
+  expect_contains(std::string(missing.status().message()), "nowhere.textproto");
+
+  write_spec("lm_base.textproto", "name: \"lm\" lm { vocab_size: 64 }\n");
+  const std::string mixed = error_of("base: \"lm_base.textproto\"\n" + std::string(kValid));
+  expect_contains(mixed, "sets model vit but its base");
+  expect_contains(error_of(kValid, {"base: \"x.textproto\""}), "base can only be set in a spec file");
+}
+
+// Every value of every Transformer enum: a handled value validates and builds a model
+// configuration; the UNSPECIFIED values are spec errors naming the field, never a silent
+// fallback to a default.
+TEST(ModelConfigTest, EveryEnumValueValidatesAndBuildsOrIsAnError) {
+  namespace pb = google::protobuf;
+  const std::vector<std::pair<std::string, const pb::EnumDescriptor*>> enums = {
+      {"norm", sigma_reparam::NormPlacement_descriptor()},
+      {"norm_kind", sigma_reparam::NormKind_descriptor()},
+      {"reparam", sigma_reparam::Reparam_descriptor()},
+      {"qkv_layout", sigma_reparam::QkvLayout_descriptor()},
+      {"sigma_reparam.gamma_init", sigma_reparam::GammaInit_descriptor()},
+  };
+  int values = 0;
+  for (const auto& [field, e] : enums) {
+    for (int i = 0; i < e->value_count(); ++i) {
+      const std::string name = e->value(i)->name();
+      SCOPED_TRACE(field + " " + name);
+      ++values;
+      std::string fragment = field == "sigma_reparam.gamma_init"
+                                 ? "sigma_reparam { gamma_init: " + name + " }"
+                                 : field + ": " + name;
+      // DeepNorm scales v alone, so it needs v as its own matrix.
+      if (name == "DEEP_NORM") fragment += " qkv_layout: SEPARATE_QKV";
+      const std::string err = error_of(kValid, {"vit { transformer { " + fragment + " } }"});
+      sigma_reparam::TransformerSpec t;
+      auto spec = load_spec(write_spec("enum.textproto", kValid));
+      ASSERT_TRUE(spec.ok());
+      t = spec->vit().transformer();
+      const auto* fd = t.GetDescriptor()->FindFieldByName(field);
+      if (fd != nullptr) {
+        t.GetReflection()->SetEnum(&t, fd, e->value(i));
+      } else {
+        t.mutable_sigma_reparam()->set_gamma_init(
+            static_cast<sigma_reparam::GammaInit>(e->value(i)->number()));
+      }
+      if (name == "DEEP_NORM") t.set_qkv_layout(sigma_reparam::SEPARATE_QKV);
+      const auto built = transformer_config(t);
+      if (e->value(i)->number() == 0) {
+        EXPECT_NE(err, "") << "UNSPECIFIED must be a spec error";
+        EXPECT_FALSE(built.ok());
+      } else {
+        EXPECT_EQ(err, "");
+        EXPECT_TRUE(built.ok()) << built.status();
+      }
+    }
+  }
+  EXPECT_EQ(values, 5 + 4 + 4 + 4 + 3);
 }
 
 }  // namespace

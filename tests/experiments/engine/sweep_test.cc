@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <vector>
 
 namespace experiments {
 namespace {
@@ -17,17 +18,20 @@ std::string write(const std::string& name, const std::string& text) {
   return path;
 }
 
-TEST(SweepTest, FormatsLearningRates) {
-  EXPECT_EQ(format_lr(1e-3), "1e-3");
-  EXPECT_EQ(format_lr(0.03), "3e-2");
-  EXPECT_EQ(format_lr(2.5e-4), "2.5e-4");
-  EXPECT_EQ(format_lr(0.1), "1e-1");
-  EXPECT_EQ(format_lr(3), "3e0");
-}
-
 TEST(SweepTest, ShippedSweepsPlanIntoValidRuns) {
   int sweeps = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("experiments/sweeps")) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& family : std::filesystem::directory_iterator("experiments")) {
+    if (!std::filesystem::is_directory(family.path() / "sweeps")) continue;
+    for (const auto& entry : std::filesystem::directory_iterator(family.path() / "sweeps")) {
+      files.push_back(entry.path());
+    }
+  }
+  for (const auto& path : files) {
+    const struct {
+      std::filesystem::path path() const { return p; }
+      std::filesystem::path p;
+    } entry{path};
     SCOPED_TRACE(entry.path().string());
     ++sweeps;
     auto plan = plan_sweep(entry.path().string(), ".", "/tmp/runs");
@@ -42,10 +46,16 @@ TEST(SweepTest, ShippedSweepsPlanIntoValidRuns) {
       EXPECT_EQ(run.spec.optimizer().lr(), run.lr);
       EXPECT_EQ(run.spec.run().seed(), run.seed);
       EXPECT_EQ(run.spec.name(), run.name);
-      EXPECT_FALSE(run.binary.empty());
+      // The run's records will say which sweep cell it is.
+      ASSERT_TRUE(run.spec.has_sweep_run());
+      EXPECT_EQ(run.spec.sweep_run().sweep(), sweep->name());
+      EXPECT_EQ(run.spec.sweep_run().variant(), run.variant);
+      EXPECT_EQ(run.spec.sweep_run().lr(), run.lr);
+      EXPECT_EQ(run.spec.sweep_run().seed(), run.seed);
+      EXPECT_EQ(run.spec.sweep_run().overrides_size(), sweep->set_size());
     }
   }
-  EXPECT_GE(sweeps, 1);
+  EXPECT_GE(sweeps, 2);
 }
 
 TEST(SweepTest, CollapseSweepCoversThirtyFoldWithThreeSeeds) {

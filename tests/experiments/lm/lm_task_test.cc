@@ -65,11 +65,17 @@ TEST(CausalLmTest, EntropyOfQueryIIsOverItsVisibleKeys) {
   models::AttentionObservation obs;
   at::Tensor tokens = at::randint(0, 50, {3, 12}, at::kLong);
   const at::Tensor logits = lm->forward(tokens, &obs);
-  ASSERT_EQ(obs.entropy.size(), 2u);
+  ASSERT_EQ(obs.records.size(), 2u);
   const at::Tensor expected = at::log(at::arange(1, 13, at::kDouble));
-  for (const auto& e : obs.entropy) {
-    EXPECT_TRUE(at::allclose(e.per_query.to(at::kDouble)[1][2], expected, 1e-6, 1e-6));
-    EXPECT_NEAR(e.mean.item<double>(), expected.mean().item<double>(), 1e-6);
+  for (size_t l = 0; l < obs.records.size(); ++l) {
+    const auto& r = obs.records[l];
+    EXPECT_EQ(r.site.stack, "decoder");
+    EXPECT_EQ(r.site.kind, models::AttentionKind::kSelf);
+    EXPECT_EQ(r.site.layer, static_cast<int64_t>(l));
+    EXPECT_TRUE(at::allclose(r.entropy.per_query.to(at::kDouble)[1][2], expected, 1e-6, 1e-6));
+    EXPECT_NEAR(r.entropy.mean.item<double>(), expected.mean().item<double>(), 1e-6);
+    // The uniform reference comes from the causal mask: the mean of log(i + 1).
+    EXPECT_NEAR(r.uniform_entropy.item<double>(), expected.mean().item<double>(), 1e-12);
   }
   EXPECT_TRUE(at::allclose(logits, at::zeros_like(logits)));
 }
