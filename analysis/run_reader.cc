@@ -14,6 +14,7 @@
 
 #include "core/format.h"
 #include "experiments/engine/metric_format.h"
+#include "experiments/engine/run_dir.h"
 
 namespace analysis {
 namespace {
@@ -31,21 +32,7 @@ absl::StatusOr<std::string> read_file(const std::string& path) {
 absl::Status parse_text(const std::string& path, google::protobuf::Message* message) {
   absl::StatusOr<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
-  const bool parsed = google::protobuf::TextFormat::ParseFromString(*text, message);
-  // Records of the format before named metrics carry fields that are now reserved (the parser
-  // skips them): such a result has no headline.
-  const auto* result = dynamic_cast<const sigma_reparam::RunResult*>(message);
-  if (!parsed || (result != nullptr && !result->has_headline())) {
-    for (const char* old : {"eval_accuracy:", "eval_loss:", "min_entropy_per_layer:",
-                            "eval_word_perplexity:"}) {
-      if (text->find(old) != std::string::npos) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            path, ": written by an earlier version of this suite (before named metrics, `", old,
-            "`); retrain it: the sweep with --redo, or its binary with --overwrite"));
-      }
-    }
-  }
-  if (!parsed) {
+  if (!google::protobuf::TextFormat::ParseFromString(*text, message)) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a valid ", message->GetDescriptor()->name(), " text proto"));
   }
@@ -69,7 +56,9 @@ absl::StatusOr<RunRecord> read_run(const std::string& dir, bool with_metrics) {
   RunRecord run;
   run.dir = dir;
   if (absl::Status s = parse_text(dir + "/spec.textproto", &run.spec); !s.ok()) return s;
-  if (absl::Status s = parse_text(dir + "/result.textproto", &run.result); !s.ok()) return s;
+  absl::StatusOr<sigma_reparam::RunResult> result = experiments::load_result(dir);
+  if (!result.ok()) return result.status();
+  run.result = std::move(*result);
   if (with_metrics) {
     const std::string path = dir + "/metrics.jsonl";
     std::ifstream in(path);

@@ -45,14 +45,34 @@ void make_dirs(const std::string& path) {
   }
 }
 
-sigma_reparam::RunResult read_result(const std::string& run_dir) {
+absl::StatusOr<sigma_reparam::RunResult> load_result(const std::string& run_dir) {
+  const std::string path = run_dir + "/result.textproto";
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(path + ": cannot read");
+  std::stringstream stream;
+  stream << in.rdbuf();
+  const std::string text = stream.str();
   sigma_reparam::RunResult result;
-  std::ifstream in(run_dir + "/result.textproto");
-  if (!in) return result;
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &result)) result.Clear();
+  const bool parsed = google::protobuf::TextFormat::ParseFromString(text, &result);
+  // Records of the format before named metrics carry fields that are now reserved (the parser
+  // skips them): such a result has no headline.
+  if (!parsed || !result.has_headline()) {
+    for (const char* old : {"eval_accuracy:", "eval_loss:", "min_entropy_per_layer:",
+                            "eval_word_perplexity:"}) {
+      if (text.find(old) != std::string::npos) {
+        return absl::FailedPreconditionError(
+            path + ": written by an earlier version of this suite (before named metrics, `" + old +
+            "`); retrain it: the sweep with --redo, or its binary with --overwrite");
+      }
+    }
+  }
+  if (!parsed) return absl::InvalidArgumentError(path + ": not a valid RunResult text proto");
   return result;
+}
+
+sigma_reparam::RunResult read_result(const std::string& run_dir) {
+  absl::StatusOr<sigma_reparam::RunResult> result = load_result(run_dir);
+  return result.ok() ? *result : sigma_reparam::RunResult();
 }
 
 }  // namespace experiments

@@ -94,6 +94,65 @@ pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int 
   return pid;
 }
 
+// Trains the runs `todo` of `plan`, `jobs` at a time, printing a line per finished run with its
+// outcome and an estimate of the time left. Returns the number of runs that did not finish
+// (COMPLETED or DIVERGED), or -1 if a process could not be started.
+int train_runs(const std::vector<experiments::PlannedRun>& plan, std::deque<size_t> todo,
+               int done_before, const std::string& train_binary, int jobs, int threads) {
+  const auto start = Clock::now();
+  std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
+  size_t finished_now = 0;
+  double run_seconds = 0;
+  int failed = 0;
+  const size_t to_train = todo.size(), total = plan.size();
+  while (!todo.empty() || !running.empty()) {
+    while (!todo.empty() && static_cast<int>(running.size()) < jobs) {
+      const size_t i = todo.front();
+      todo.pop_front();
+      const pid_t pid = launch(train_binary, plan[i], threads);
+      if (pid < 0) {
+        std::perror("fork");
+        return -1;
+      }
+      running[pid] = {i, Clock::now()};
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const auto& run = plan[it->second.first];
+    const double took = std::chrono::duration<double>(Clock::now() - it->second.second).count();
+    running.erase(it);
+    ++finished_now;
+    const RunResult r = experiments::read_result(run.dir);
+    std::string what = outcome(r);
+    if (!finished(r)) {
+      ++failed;
+      what = absl::StrCat(r.status() == RunResult::STATUS_UNSPECIFIED
+                              ? "FAILED to start"
+                              : RunResult::Status_Name(r.status()),
+                          " (exit ", WIFEXITED(status) ? WEXITSTATUS(status) : -1, "; see ",
+                          run.dir, "/train.log)");
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    // Runs still to finish, at the mean run time so far, spread over the jobs.
+    run_seconds += took;
+    const double left =
+        run_seconds / finished_now * static_cast<double>(to_train - finished_now) / jobs;
+    std::cout << absl::StrFormat(
+                     "[%*zu/%zu] %-34s seed %ld  %-48s %4.0f s | %s elapsed, ~%s left\n",
+                     std::to_string(total).size(), done_before + finished_now, total, run.name,
+                     static_cast<long>(run.seed), what, took, core::clock_time(elapsed), core::clock_time(left))
+              << std::flush;
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << absl::StrFormat("trained %zu runs in %s; %d failed; results under %s\n",
+                               finished_now, core::clock_time(elapsed), failed,
+                               std::filesystem::path(plan[0].dir).parent_path().string());
+  return failed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,56 +216,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const auto start = Clock::now();
-  std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
-  size_t finished_now = 0;
-  double run_seconds = 0;
-  int failed = 0;
-  const size_t to_train = todo.size();
-  while (!todo.empty() || !running.empty()) {
-    while (!todo.empty() && static_cast<int>(running.size()) < jobs) {
-      const size_t i = todo.front();
-      todo.pop_front();
-      const pid_t pid = launch(train_binary, (*plan)[i], threads);
-      if (pid < 0) {
-        std::perror("fork");
-        return 1;
-      }
-      running[pid] = {i, Clock::now()};
-    }
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0) break;
-    auto it = running.find(pid);
-    if (it == running.end()) continue;
-    const auto& run = (*plan)[it->second.first];
-    const double took = std::chrono::duration<double>(Clock::now() - it->second.second).count();
-    running.erase(it);
-    ++finished_now;
-    const RunResult r = experiments::read_result(run.dir);
-    std::string what = outcome(r);
-    if (!finished(r)) {
-      ++failed;
-      what = absl::StrCat(r.status() == RunResult::STATUS_UNSPECIFIED
-                              ? "FAILED to start"
-                              : RunResult::Status_Name(r.status()),
-                          " (exit ", WIFEXITED(status) ? WEXITSTATUS(status) : -1, "; see ",
-                          run.dir, "/train.log)");
-    }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    // Runs still to finish, at the mean run time so far, spread over the jobs.
-    run_seconds += took;
-    const double left =
-        run_seconds / finished_now * static_cast<double>(to_train - finished_now) / jobs;
-    std::cout << absl::StrFormat(
-                     "[%*zu/%zu] %-34s seed %ld  %-48s %4.0f s | %s elapsed, ~%s left\n",
-                     std::to_string(total).size(), done_before + finished_now, total, run.name,
-                     static_cast<long>(run.seed), what, took, core::clock_time(elapsed), core::clock_time(left))
-              << std::flush;
-  }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::cout << absl::StrFormat("trained %zu runs in %s; %d failed; results under %s\n",
-                               finished_now, core::clock_time(elapsed), failed,
-                               std::filesystem::path((*plan)[0].dir).parent_path().string());
+  const int failed = train_runs(*plan, todo, done_before, train_binary, jobs, threads);
+  if (failed < 0) return 1;
   return failed == 0 ? 0 : 1;
 }
