@@ -16,12 +16,9 @@ CausalLmImpl::CausalLmImpl(const CausalLmConfig& c) : config_(c) {
   TORCH_CHECK(c.vocab_size >= 2, "CausalLm: vocab_size must be >= 2, got ", c.vocab_size);
   TORCH_CHECK(c.context >= 1, "CausalLm: context must be >= 1, got ", c.context);
   const int64_t d = c.transformer.width;
-  TransformerConfig t = c.transformer;
-  if (t.layers.norm == NormPlacement::kDeepNorm) {
-    const DeepNormScales deep = deep_norm_scales(DeepNormStack::kDecoderOnly, t.depth, t.depth);
-    t.residual_alpha = deep.alpha;
-    t.layers.residual_branch_gain = deep.beta;
-  }
+  const int64_t depth = c.transformer.depth;
+  const TransformerConfig t =
+      with_deep_norm_scales(c.transformer, DeepNormStack::kDecoderOnly, depth, depth);
   LayerFactory make(t.layers);
   token_embed_ = register_parameter("token_embed", at::empty({c.vocab_size, d}));
   pos_embed_ = register_parameter("pos_embed", at::empty({1, c.context, d}));

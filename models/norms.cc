@@ -45,4 +45,13 @@ DeepNormScales deep_norm_scales(DeepNormStack stack, int64_t n, int64_t m) {
   TORCH_CHECK(false, "deep_norm_scales: unknown stack");
 }
 
+TransformerConfig with_deep_norm_scales(TransformerConfig config, DeepNormStack stack,
+                                        int64_t encoder_layers, int64_t decoder_layers) {
+  if (config.layers.norm != NormPlacement::kDeepNorm) return config;
+  const DeepNormScales deep = deep_norm_scales(stack, encoder_layers, decoder_layers);
+  config.residual_alpha = deep.alpha;
+  config.layers.residual_branch_gain = deep.beta;
+  return config;
+}
+
 }  // namespace models

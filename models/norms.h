@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "models/config.h"
+
 namespace models {
 
 // Root-mean-square norm over the last dimension (Zhang and Sennrich 2019). (..., d) -> (..., d)
@@ -52,5 +54,10 @@ enum class DeepNormStack {
 // `encoder_layers` is N, `decoder_layers` is M (the one not used by the stack is ignored).
 DeepNormScales deep_norm_scales(DeepNormStack stack, int64_t encoder_layers,
                                 int64_t decoder_layers);
+
+// `config` with DeepNorm's alpha (residual_alpha) and beta (residual_branch_gain) for `stack`
+// when its placement is DeepNorm; unchanged otherwise.
+TransformerConfig with_deep_norm_scales(TransformerConfig config, DeepNormStack stack,
+                                        int64_t encoder_layers, int64_t decoder_layers);
 
 }  // namespace models

@@ -17,12 +17,9 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
   const int64_t d = c.transformer.width;
   const int64_t grid = c.image_size / c.patch_size;
   num_patches_ = grid * grid;
-  TransformerConfig t = c.transformer;
-  if (t.layers.norm == NormPlacement::kDeepNorm) {
-    const DeepNormScales deep = deep_norm_scales(DeepNormStack::kEncoderOnly, t.depth, t.depth);
-    t.residual_alpha = deep.alpha;
-    t.layers.residual_branch_gain = deep.beta;
-  }
+  const int64_t depth = c.transformer.depth;
+  const TransformerConfig t =
+      with_deep_norm_scales(c.transformer, DeepNormStack::kEncoderOnly, depth, depth);
   LayerFactory make(t.layers);
   patch_embed_ = make.patch_conv(c.channels, d, c.patch_size);
   register_module("patch_embed", patch_embed_.ptr());

@@ -48,46 +48,23 @@ std::vector<std::string> extract_set_flags(int& argc, char** argv) {
   return sets;
 }
 
-}  // namespace
+// What a run records about the machine and libraries it ran with.
+sigma_reparam::Environment environment(const core::RuntimeInfo& runtime) {
+  sigma_reparam::Environment env;
+  env.set_threads(runtime.threads);
+  env.set_blas(runtime.blas);
+  env.set_torch_version(TORCH_VERSION);
+  env.set_protobuf_version(google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
+  env.set_compiler(absl::StrCat("gcc ", __VERSION__));
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) == 0) env.set_hostname(host);
+  return env;
+}
 
-int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
-  absl::SetProgramUsageMessage(absl::StrCat(
-      "Trains an experiment from a spec.\n  ", argv[0],
-      " [--spec=FILE] [--set='text proto fragment']... [--steps=N] [--seed=N] [--threads=N]\n"
-      "  [--output_dir=DIR] [--run_name=NAME] [--resume] [--overwrite] [--quiet]"));
-  std::vector<std::string> sets = extract_set_flags(argc, argv);
-  absl::ParseCommandLine(argc, argv);
-  if (absl::GetFlag(FLAGS_steps) >= 0)
-    sets.push_back(absl::StrCat("run { steps: ", absl::GetFlag(FLAGS_steps), " }"));
-  if (absl::GetFlag(FLAGS_seed) >= 0)
-    sets.push_back(absl::StrCat("run { seed: ", absl::GetFlag(FLAGS_seed), " }"));
-  if (absl::GetFlag(FLAGS_threads) >= 0)
-    sets.push_back(absl::StrCat("run { threads: ", absl::GetFlag(FLAGS_threads), " }"));
-
-  const std::string spec_flag = absl::GetFlag(FLAGS_spec);
-  if (spec_flag.empty() && binary.default_spec.empty()) {
-    std::cerr << "error: --spec: name a spec file, e.g. --spec=experiments/vit/specs/sigma_reparam.textproto\n";
-    return 2;
-  }
-  const std::string spec_path =
-      core::resolve_input(spec_flag.empty() ? binary.default_spec : spec_flag);
-  absl::StatusOr<ExperimentSpec> spec = load_spec(spec_path, sets);
-  if (!spec.ok()) {
-    std::cerr << "error: " << spec.status().message() << "\n";
-    return 2;
-  }
-  const Family* family = find_family(spec->model_case());  // validated: never null here
-  const std::string run_name =
-      absl::GetFlag(FLAGS_run_name).empty() ? spec->name() : absl::GetFlag(FLAGS_run_name);
-  const std::string run_dir = absl::GetFlag(FLAGS_output_dir).empty()
-                                  ? core::workspace_path("runs/" + family->name + "/" + run_name)
-                                  : core::workspace_path(absl::GetFlag(FLAGS_output_dir));
-
-  if (binary.instead_of_training) {
-    const int code = binary.instead_of_training(*spec, run_dir);
-    if (code >= 0) return code;
-  }
-  const bool resume = absl::GetFlag(FLAGS_resume);
+// Whether the run directory may be trained into: a resumed run takes the spec it started with;
+// an existing run is never overwritten without --overwrite. Returns an exit code to end with,
+// or -1 to train.
+int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec* spec) {
   const sigma_reparam::RunResult previous = read_result(run_dir);
   if (resume) {
     if (previous.status() == sigma_reparam::RunResult::COMPLETED) {
@@ -110,20 +87,58 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
               << "or --run_name=NAME for a new run.\n";
     return 2;
   }
+  return -1;
+}
+
+}  // namespace
+
+int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
+  absl::SetProgramUsageMessage(absl::StrCat(
+      "Trains an experiment from a spec.\n  ", argv[0],
+      " [--spec=FILE] [--set='text proto fragment']... [--steps=N] [--seed=N] [--threads=N]\n"
+      "  [--output_dir=DIR] [--run_name=NAME] [--resume] [--overwrite] [--quiet]"));
+  std::vector<std::string> sets = extract_set_flags(argc, argv);
+  absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_steps) >= 0)
+    sets.push_back(absl::StrCat("run { steps: ", absl::GetFlag(FLAGS_steps), " }"));
+  if (absl::GetFlag(FLAGS_seed) >= 0)
+    sets.push_back(absl::StrCat("run { seed: ", absl::GetFlag(FLAGS_seed), " }"));
+  if (absl::GetFlag(FLAGS_threads) >= 0)
+    sets.push_back(absl::StrCat("run { threads: ", absl::GetFlag(FLAGS_threads), " }"));
+
+  const std::string spec_flag = absl::GetFlag(FLAGS_spec);
+  if (spec_flag.empty() && binary.default_spec.empty()) {
+    std::cerr << "error: --spec: name a spec file, e.g. "
+                 "--spec=experiments/vit/specs/sigma_reparam.textproto\n";
+    return 2;
+  }
+  const std::string spec_path =
+      core::resolve_input(spec_flag.empty() ? binary.default_spec : spec_flag);
+  absl::StatusOr<ExperimentSpec> spec = load_spec(spec_path, sets);
+  if (!spec.ok()) {
+    std::cerr << "error: " << spec.status().message() << "\n";
+    return 2;
+  }
+  const Family* family = find_family(spec->model_case());  // validated: never null here
+  const std::string run_name =
+      absl::GetFlag(FLAGS_run_name).empty() ? spec->name() : absl::GetFlag(FLAGS_run_name);
+  const std::string run_dir = absl::GetFlag(FLAGS_output_dir).empty()
+                                  ? core::workspace_path("runs/" + family->name + "/" + run_name)
+                                  : core::workspace_path(absl::GetFlag(FLAGS_output_dir));
+
+  if (binary.instead_of_training) {
+    const int code = binary.instead_of_training(*spec, run_dir);
+    if (code >= 0) return code;
+  }
+  const bool resume = absl::GetFlag(FLAGS_resume);
+  if (const int code = check_run_directory(run_dir, resume, &*spec); code >= 0) return code;
 
   const core::RuntimeInfo runtime = core::configure_runtime(spec->run().threads());
   RunOptions options;
   options.run_dir = run_dir;
   options.resume = resume;
   options.progress = !absl::GetFlag(FLAGS_quiet);
-  auto& env = options.environment;
-  env.set_threads(runtime.threads);
-  env.set_blas(runtime.blas);
-  env.set_torch_version(TORCH_VERSION);
-  env.set_protobuf_version(google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
-  env.set_compiler(absl::StrCat("gcc ", __VERSION__));
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) == 0) env.set_hostname(host);
+  options.environment = environment(runtime);
 
   try {
     if (options.progress) {
