@@ -310,8 +310,8 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
       if (t_field != nullptr) {
         const auto& t = static_cast<const sigma_reparam::TransformerSpec&>(
             family.GetReflection()->GetMessage(family, t_field));
-        model = absl::StrFormat("`%s` Transformer of %d layers, width %d, %d heads", model,
-                                t.depth(), t.width(), t.heads());
+        model = absl::StrFormat("Transformer (`%s` family) of %d layers, width %d, %d heads",
+                                model, t.depth(), t.width(), t.heads());
       }
     }
     const auto& d = s.data();

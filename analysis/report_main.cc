@@ -4,6 +4,8 @@
 // the verdict and its rule, the sweep table, runs that did not learn, its figures); then the
 // Theorem 3.1 check. Every family contributes its section the same way: through a sweep file.
 //
+// Sections come in the order of the first paper claim each sweep file judges.
+//
 //   bazel run //analysis:report_writer --
 //       --sweeps=experiments/vit/sweeps/collapse.textproto,experiments/lm/sweeps/lm.textproto
 #include <absl/flags/flag.h>
@@ -15,6 +17,8 @@
 #include <google/protobuf/text_format.h>
 #include <sched.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -30,7 +34,7 @@
 
 ABSL_FLAG(std::string, sweeps,
           "experiments/vit/sweeps/collapse.textproto,experiments/lm/sweeps/lm.textproto",
-          "comma-separated sweep files, one report section each, in this order");
+          "comma-separated sweep files, one report section each");
 ABSL_FLAG(std::string, runs_root, "runs", "the sweeps' runs are under <runs_root>/<sweep name>/");
 ABSL_FLAG(std::string, out, "report", "report directory (figures and tables already there)");
 ABSL_FLAG(double, wall_seconds, 0, "wall time of the whole reproduction, for the header");
@@ -163,6 +167,13 @@ int main(int argc, char** argv) {
     s.unfinished = mine.size() - s.runs.size();
     sections.push_back(std::move(s));
   }
+  // Sections in the order of the paper's claims they judge (a sweep without claims last).
+  auto first_claim = [](const Section& s) {
+    return s.sweep.claim_size() == 0 ? 1e9 : std::atof(s.sweep.claim(0).claim().c_str());
+  };
+  std::stable_sort(sections.begin(), sections.end(), [&](const Section& a, const Section& b) {
+    return first_claim(a) < first_claim(b);
+  });
   const std::string out = core::workspace_path(absl::GetFlag(FLAGS_out));
   std::filesystem::create_directories(out);
 

@@ -166,7 +166,7 @@ TEST(ReportTest, SettingComesFromTheSweepFileAndTheRecords) {
   v->set_spec("specs/b.textproto");
   const std::string md = setting_markdown(sweep, "sweeps/s.textproto", runs, summarize_sweep(runs, 0.1));
   for (const char* part : {"a sweep described in its file", "`sweeps/s.textproto`",
-                           "2 variants x 2 learning rates", "3 seeds", "`vit` Transformer of 4 layers, width 64, 4 heads",
+                           "2 variants x 2 learning rates", "3 seeds", "Transformer (`vit` family) of 4 layers, width 64, 4 heads",
                            "200 steps", "test accuracy (higher is better)", "entropy 2.83",
                            "baseline described by its spec"}) {
     EXPECT_NE(md.find(part), std::string::npos) << part << " in:\n" << md;
