@@ -220,13 +220,7 @@ int main(int argc, char** argv) {
     md << section_markdown(s, out, absl::GetFlag(FLAGS_bound_held), &claims);
   }
   const std::string bound = read_file(out + "/entropy_bound.md");
-  if (!bound.empty()) {
-    md << bound << "\n";
-    if (std::filesystem::exists(out + "/entropy_bound.png")) {
-      md << "![Theorem 3.1: the bound, an adversarial search, and trained heads.]"
-            "(entropy_bound.png)\n\n";
-    }
-  }
+  if (!bound.empty()) md << bound << "\n";  // with its own figure
   md << "## Files\n\n"
      << "- `<sweep>_table.md`, `<sweep>_table.csv`: every (variant, lr) cell with the paper's "
         "claim in its own column\n"
