@@ -100,8 +100,8 @@ at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
       r.uniform_entropy = at::full({}, std::log(static_cast<double>(k.size(2))), at::kDouble);
     } else {
       // Visible keys per query row, from the scores of head 0 (masks do not depend on the head).
-      at::Tensor visible = at::isfinite(scores.select(1, 0).detach()).sum(-1).to(at::kDouble);
-      at::Tensor log_visible = visible.clamp_min(1).log();  // (B, Tq)
+      r.visible_keys = at::isfinite(scores.select(1, 0).detach()).sum(-1);  // (B, Tq)
+      at::Tensor log_visible = r.visible_keys.to(at::kDouble).clamp_min(1).log();
       if (query_mask.defined()) {
         at::Tensor real = query_mask.to(at::kDouble);
         r.uniform_entropy = (log_visible * real).sum() / real.sum().clamp_min(1);

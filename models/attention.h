@@ -47,6 +47,9 @@ struct AttentionSite {
 struct AttentionRecord {
   AttentionSite site;
   sigma::AttentionEntropy entropy;
+  // Visible keys of each query row, from the masks (B, Tq) int64; undefined when nothing is
+  // masked (every row sees all Tk keys).
+  at::Tensor visible_keys;
   // Entropy of uniform attention over each real query's visible keys, averaged like
   // entropy.mean: mean of log(visible keys). () float64.
   at::Tensor uniform_entropy;

@@ -69,6 +69,9 @@ TEST(AttentionTest, CausalAndPaddingMasksCombine) {
   EXPECT_TRUE(p[1].narrow(-1, 4, 2).eq(0).all().item<bool>()) << "padded keys are hidden";
   EXPECT_EQ(obs.records[0].site.stack, "decoder");
   EXPECT_EQ(obs.records[0].site.layer, 2);
+  // Visible keys per row: i + 1, and at most 4 in the padded sequence.
+  EXPECT_TRUE(obs.records[0].visible_keys[0].equal(at::arange(1, T + 1, at::kLong)));
+  EXPECT_TRUE(obs.records[0].visible_keys[1].equal(at::arange(1, T + 1, at::kLong).clamp_max(4)));
   // Real queries see i + 1 keys: sequence 1 has 6 real queries, sequence 2 has 4.
   double sum = 0;
   for (int i = 1; i <= 6; ++i) sum += std::log(i);
