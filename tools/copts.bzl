@@ -7,4 +7,8 @@ COPTS = [
     "-Wextra",
     "-Werror",
     "-Wno-unused-parameter",
+    # A switch over an enum names every value and has no `default:`, so that a value added to a
+    # spec enum and not handled by the code that maps it fails to compile (-Wall has -Wswitch;
+    # this keeps it an error whatever else changes).
+    "-Werror=switch",
 ]

@@ -24,9 +24,12 @@ double scheduled_lr(const ScheduleSpec& s, double base_lr, int64_t step, int64_t
       return base_lr * (floor + (1 - floor) * 0.5 * (1 + std::cos(M_PI * progress)));
     case ScheduleSpec::LINEAR:
       return base_lr * (floor + (1 - floor) * (1 - progress));
-    default:
+    case ScheduleSpec::CONSTANT:
       return base_lr;
+    case ScheduleSpec::KIND_UNSPECIFIED:
+      break;  // rejected by validation
   }
+  TORCH_CHECK(false, "schedule.kind: unsupported value ", ScheduleSpec::Kind_Name(s.kind()));
 }
 
 bool is_no_decay_parameter(const std::string& name, const at::Tensor& p) {
@@ -82,7 +85,7 @@ Optimizer::Optimizer(const OptimizerSpec& spec, const torch::nn::Module& model) 
           std::make_unique<torch::optim::Adagrad>(groups, torch::optim::AdagradOptions(lr));
       break;
     }
-    default:
+    case OptimizerSpec::KIND_UNSPECIFIED:  // rejected by validation
       TORCH_CHECK(false, "optimizer.kind: unsupported value ",
                   OptimizerSpec::Kind_Name(spec.kind()));
   }

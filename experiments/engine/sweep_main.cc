@@ -31,8 +31,9 @@
 #include "experiments/engine/run_dir.h"
 #include "experiments/engine/sweep.h"
 
-ABSL_FLAG(std::string, sweep, "experiments/vit/sweeps/collapse.textproto",
-          "sweep file (workspace-relative or absolute)");
+ABSL_FLAG(std::string, sweep, "",
+          "sweep file (workspace-relative or absolute), e.g. "
+          "experiments/<family>/sweeps/<name>.textproto");
 ABSL_FLAG(std::string, runs_root, "runs", "runs go to <runs_root>/<sweep name>/<run>/");
 ABSL_FLAG(int32_t, jobs, 0, "runs trained at once (0: cores / threads)");
 ABSL_FLAG(int32_t, threads, 1, "threads per run");
@@ -161,6 +162,12 @@ int main(int argc, char** argv) {
       "  sweep --sweep=experiments/vit/sweeps/collapse.textproto [--jobs=N] [--threads=N] "
       "[--redo] [--dry_run]");
   absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_sweep).empty()) {
+    std::cerr << "error: --sweep: name a sweep file, e.g. "
+                 "--sweep=experiments/vit/sweeps/collapse.textproto (every family's are under "
+                 "experiments/*/sweeps/)\n";
+    return 2;
+  }
   const std::string ws = core::workspace();
   std::string sweep_path = absl::GetFlag(FLAGS_sweep);
   if (!sweep_path.empty() && sweep_path[0] != '/') sweep_path = ws + "/" + sweep_path;
