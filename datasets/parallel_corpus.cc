@@ -1,11 +1,16 @@
 #include "datasets/parallel_corpus.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "datasets/data_dir.h"
 
 namespace datasets {
 namespace {
@@ -225,7 +230,46 @@ ParallelCorpus build_parallel_corpus(const std::string& name,
     split.source.push_back(kept[i].first);
     split.target.push_back(kept[i].second);
   }
+  uint64_t h = 1469598103934665603ull;
+  for (const ParallelSplit* split : {&c.train, &c.valid, &c.test}) {
+    for (size_t i = 0; i < split->source.size(); ++i) {
+      for (const std::string* s : {&split->source[i], &split->target[i]}) {
+        for (unsigned char ch : *s + '\t') {
+          h ^= ch;
+          h *= 1099511628211ull;
+        }
+      }
+    }
+    h ^= 0xFF;  // split boundary
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
+  c.fingerprint = hex;
   return c;
+}
+
+ParallelCorpus load_gettext_corpus(const std::string& dir_arg) {
+  const std::string dir = dir_arg.empty() ? data_dir() + "/gettext-de" : dir_arg;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw std::runtime_error(missing_data_message("the German gettext catalogs", dir));
+  }
+  std::vector<std::string> files;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_regular_file() && it->path().extension() == ".mo") files.push_back(it->path());
+  }
+  if (files.empty()) {
+    throw std::runtime_error(missing_data_message("the German gettext catalogs (.mo files)", dir));
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const std::string& file : files) {
+    for (MoEntry& e : read_mo(file)) pairs.emplace_back(std::move(e.source), std::move(e.target));
+  }
+  return build_parallel_corpus("gettext-de", std::move(pairs), 0.05, 0.05);
 }
 
 ParallelCorpus load_parallel_text(const std::string& dir, const std::string& source_lang,

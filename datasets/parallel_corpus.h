@@ -43,6 +43,12 @@ struct ParallelCorpus {
   ParallelSplit train, valid, test;
   int64_t dropped = 0;     // pairs removed by clean_pair
   int64_t duplicates = 0;  // pairs removed because their cleaned source was already seen
+  // FNV-1a 64 of every pair in split order, as 16 hex digits: the same corpus gives the same
+  // fingerprint, so run records can say which one they trained on.
+  std::string fingerprint;
+  int64_t pairs() const {
+    return static_cast<int64_t>(train.source.size() + valid.source.size() + test.source.size());
+  }
 };
 
 // Cleans every pair, keeps one pair per distinct source (the smallest target, so the choice does
@@ -52,6 +58,11 @@ struct ParallelCorpus {
 ParallelCorpus build_parallel_corpus(const std::string& name,
                                      std::vector<std::pair<std::string, std::string>> pairs,
                                      double valid_fraction, double test_fraction);
+
+// The German gettext catalogs that tools/setup.sh fetches ($SIGMA_DATA/gettext-de, or `dir`):
+// every .mo file below it (in path order), English msgid -> German msgstr, built by
+// build_parallel_corpus with 5% valid and 5% test. A missing folder names the setup command.
+ParallelCorpus load_gettext_corpus(const std::string& dir = "");
 
 // The paper's WMT format at `dir`: train.<src> / train.<tgt>, valid.*, test.* with one sentence
 // per line, aligned by line. Throws naming the files for a missing file or a line-count mismatch.

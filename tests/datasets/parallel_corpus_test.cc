@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -155,6 +156,42 @@ TEST(ParallelCorpusTest, DedupedByTheSourceAndSplitWithoutLeaks) {
   EXPECT_EQ(a.train.source, b.train.source);
   EXPECT_EQ(a.train.target, b.train.target);
   EXPECT_EQ(a.test.target, b.test.target);
+}
+
+TEST(GettextCorpusTest, ReadsEveryCatalogBelowTheFolder) {
+  const std::string dir = tmp("gettext");
+  std::filesystem::create_directories(dir + "/pkg-a");
+  std::filesystem::create_directories(dir + "/pkg-b");
+  write_mo("gettext/pkg-a/a.mo", kMessages, false);
+  write_mo("gettext/pkg-b/b.mo", {{"", "header"}, {"Close", "Schlie\xC3\x9F" "en"}, {"Quit", "Verlassen"}},
+           true);
+  const ParallelCorpus c = load_gettext_corpus(dir);
+  // 3 + 2 messages; "Quit" appears in both catalogs and is kept once.
+  EXPECT_EQ(c.pairs(), 4);
+  EXPECT_EQ(c.duplicates, 1);
+  EXPECT_EQ(c.fingerprint.size(), 16u);
+  EXPECT_EQ(load_gettext_corpus(dir).fingerprint, c.fingerprint) << "deterministic";
+  try {
+    load_gettext_corpus(tmp("no-such-folder"));
+    ADD_FAILURE() << "a missing folder was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tools/setup.sh --data-only"), std::string::npos) << e.what();
+  }
+}
+
+// The catalogs tools/setup.sh fetched ($SIGMA_DATA/gettext-de): at least 50,000 distinct
+// English messages survive cleaning, and no test source is a training source.
+TEST(GettextCorpusTest, TheFetchedCatalogsGiveAtLeast50kPairs) {
+  const ParallelCorpus c = load_gettext_corpus();
+  EXPECT_GE(c.pairs(), 50000);
+  EXPECT_GT(c.test.source.size(), 2000u);
+  const std::set<std::string> train(c.train.source.begin(), c.train.source.end());
+  for (const auto& s : c.test.source) ASSERT_EQ(train.count(s), 0u) << s;
+  std::printf("gettext-de: %lld pairs (train %zu, valid %zu, test %zu), %lld dropped, %lld "
+              "duplicates, fingerprint %s\n",
+              static_cast<long long>(c.pairs()), c.train.source.size(), c.valid.source.size(),
+              c.test.source.size(), static_cast<long long>(c.dropped),
+              static_cast<long long>(c.duplicates), c.fingerprint.c_str());
 }
 
 TEST(WmtFormatTest, PlainParallelTextAndSgml) {
