@@ -58,18 +58,14 @@ std::string strip_accelerator(const std::string& s, char marker) {
   return out;
 }
 
-// Typographic quotes to ASCII: double-style ones to ", single-style ones to '.
-std::string normalize_quotes(const std::string& s) {
-  static const std::pair<const char*, const char*> kQuotes[] = {
-      {"\xE2\x80\x9C", "\""}, {"\xE2\x80\x9D", "\""}, {"\xE2\x80\x9E", "\""},
-      {"\xE2\x80\x9F", "\""}, {"\xC2\xAB", "\""},     {"\xC2\xBB", "\""},
-      {"\xE2\x80\x98", "'"},  {"\xE2\x80\x99", "'"},  {"\xE2\x80\x9A", "'"},
-      {"\xE2\x80\x9B", "'"},  {"\xE2\x80\xB9", "'"},  {"\xE2\x80\xBA", "'"},
-  };
+// Replaces every occurrence of each table entry's first string by its second, left to right.
+template <size_t N>
+std::string replace_each(const std::string& s,
+                         const std::pair<const char*, const char*> (&table)[N]) {
   std::string out;
   for (size_t i = 0; i < s.size();) {
     bool replaced = false;
-    for (const auto& [from, to] : kQuotes) {
+    for (const auto& [from, to] : table) {
       const size_t n = std::strlen(from);
       if (s.compare(i, n, from) == 0) {
         out += to;
@@ -81,6 +77,17 @@ std::string normalize_quotes(const std::string& s) {
     if (!replaced) out += s[i++];
   }
   return out;
+}
+
+// Typographic quotes to ASCII: double-style ones to ", single-style ones to '.
+std::string normalize_quotes(const std::string& s) {
+  static const std::pair<const char*, const char*> kQuotes[] = {
+      {"\xE2\x80\x9C", "\""}, {"\xE2\x80\x9D", "\""}, {"\xE2\x80\x9E", "\""},
+      {"\xE2\x80\x9F", "\""}, {"\xC2\xAB", "\""},     {"\xC2\xBB", "\""},
+      {"\xE2\x80\x98", "'"},  {"\xE2\x80\x99", "'"},  {"\xE2\x80\x9A", "'"},
+      {"\xE2\x80\x9B", "'"},  {"\xE2\x80\xB9", "'"},  {"\xE2\x80\xBA", "'"},
+  };
+  return replace_each(s, kQuotes);
 }
 
 std::string collapse_whitespace(const std::string& s) {
@@ -126,23 +133,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 std::string decode_entities(const std::string& s) {
   static const std::pair<const char*, const char*> kEntities[] = {
       {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}};
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    bool replaced = false;
-    if (s[i] == '&') {
-      for (const auto& [from, to] : kEntities) {
-        const size_t n = std::strlen(from);
-        if (s.compare(i, n, from) == 0) {
-          out += to;
-          i += n;
-          replaced = true;
-          break;
-        }
-      }
-    }
-    if (!replaced) out += s[i++];
-  }
-  return out;
+  return replace_each(s, kEntities);
 }
 
 }  // namespace
