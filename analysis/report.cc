@@ -24,7 +24,7 @@ std::string metric(const SweepSummary& sweep, double value) {
   return experiments::format_metric(sweep.headline, value);
 }
 
-// The headline value of one completed run (nullptr-safe: false if it has none).
+// The headline value of one run; false if its metrics do not have it.
 bool run_headline(const RunRecord& run, const sigma_reparam::MetricInfo& headline, double* value) {
   const auto it = run.result.metrics().find(headline.name());
   if (it == run.result.metrics().end()) return false;
@@ -186,11 +186,11 @@ void judge_matches_baseline(const ClaimCheck& check, const SweepSummary& sweep, 
     return;
   }
   const double r = sig->summary.headline_mean / base->summary.headline_mean;
-  c.ours = absl::StrFormat("%s: %s %s ± %.*f at lr %g; %s %s ± %.*f at lr %g: %.3fx", h.label(),
+  c.ours = absl::StrFormat("%s: %s %s ± %s at lr %g; %s %s ± %s at lr %g: %.3fx", h.label(),
                            check.baseline(), metric(sweep, base->summary.headline_mean),
-                           h.precision(), base->summary.headline_std, base->lr, check.method(),
-                           metric(sweep, sig->summary.headline_mean), h.precision(),
-                           sig->summary.headline_std, sig->lr, r);
+                           experiments::format_spread(h, base->summary.headline_std), base->lr,
+                           check.method(), metric(sweep, sig->summary.headline_mean),
+                           experiments::format_spread(h, sig->summary.headline_std), sig->lr, r);
   const bool ok = h.higher_is_better() ? r >= 1 / check.ratio() : r <= check.ratio();
   c.verdict = ok ? Verdict::kHeld : Verdict::kNotHeld;
 }
@@ -368,8 +368,8 @@ std::string sweep_markdown(const SweepSummary& sweep) {
       const auto& s = c->summary;
       std::string text = "-";
       if (s.with_headline > 0) {
-        text = absl::StrFormat("%s %s ± %.*f", h.short_label(), metric(sweep, s.headline_mean),
-                               h.precision(), (h.percent() ? 100 : 1) * s.headline_std);
+        text = absl::StrFormat("%s %s ± %s", h.short_label(), metric(sweep, s.headline_mean),
+                               experiments::format_spread(h, s.headline_std));
       }
       absl::StrAppend(&text, absl::StrFormat("<br>ent %.2f", s.min_entropy_mean));
       if (s.collapsed > 0) absl::StrAppend(&text, absl::StrFormat(" (%d collapsed)", s.collapsed));

@@ -211,10 +211,9 @@ GroupSummary summarize(const std::vector<const RunRecord*>& runs, double collaps
 
 std::string headline_text(const GroupSummary& s) {
   if (s.with_headline == 0) return "-";
-  const double scale = s.headline.percent() ? 100 : 1;
   std::string text = experiments::format_metric(s.headline, s.headline_mean);
   if (s.with_headline > 1) {
-    absl::StrAppend(&text, absl::StrFormat(" ± %.*f", s.headline.precision(), scale * s.headline_std));
+    absl::StrAppend(&text, " ± ", experiments::format_spread(s.headline, s.headline_std));
   }
   return absl::StrCat(text, " (n=", s.with_headline, ")");
 }

@@ -109,8 +109,8 @@ std::string clean_side(const std::string& s) {
   return collapse_whitespace(normalize_quotes(strip_accelerator(strip_accelerator(s, '_'), '&')));
 }
 
-uint64_t fnv1a64(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
+// FNV-1a 64 of `s`, continuing from `h` (the offset basis starts a new hash).
+uint64_t fnv1a64(const std::string& s, uint64_t h = 1469598103934665603ull) {
   for (unsigned char c : s) {
     h ^= c;
     h *= 1099511628211ull;
@@ -221,18 +221,12 @@ ParallelCorpus build_parallel_corpus(const std::string& name,
     split.source.push_back(kept[i].first);
     split.target.push_back(kept[i].second);
   }
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = fnv1a64("");
   for (const ParallelSplit* split : {&c.train, &c.valid, &c.test}) {
     for (size_t i = 0; i < split->source.size(); ++i) {
-      for (const std::string* s : {&split->source[i], &split->target[i]}) {
-        for (unsigned char ch : *s + '\t') {
-          h ^= ch;
-          h *= 1099511628211ull;
-        }
-      }
+      h = fnv1a64(split->target[i] + '\t', fnv1a64(split->source[i] + '\t', h));
     }
-    h ^= 0xFF;  // split boundary
-    h *= 1099511628211ull;
+    h = fnv1a64("\xFF", h);  // split boundary
   }
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));

@@ -22,7 +22,6 @@ enum class QkvLayout { kFused, kQkAndV, kSeparate };
 // What a linear layer is for. The factory scales its init per role (DeepNorm's beta for v, out,
 // fc1 and fc2) and attention picks its projections by role from the QKV layout.
 enum class Role { kQ, kK, kV, kQk, kQkv, kOut, kFc1, kFc2, kEmbed, kHead };
-const char* role_name(Role role);
 
 // Where every linear layer, conv and norm of a model comes from (timm-style injection).
 struct LayerConfig {

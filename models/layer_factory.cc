@@ -28,32 +28,6 @@ sigma::SigmaReparamOptions reparam_options(const LayerConfig& c, double gain) {
 
 }  // namespace
 
-const char* role_name(Role role) {
-  switch (role) {
-    case Role::kQ:
-      return "q";
-    case Role::kK:
-      return "k";
-    case Role::kV:
-      return "v";
-    case Role::kQk:
-      return "qk";
-    case Role::kQkv:
-      return "qkv";
-    case Role::kOut:
-      return "out";
-    case Role::kFc1:
-      return "fc1";
-    case Role::kFc2:
-      return "fc2";
-    case Role::kEmbed:
-      return "embed";
-    case Role::kHead:
-      return "head";
-  }
-  return "?";
-}
-
 double LayerFactory::role_gain(Role role) const {
   switch (role) {
     case Role::kV:

@@ -16,6 +16,7 @@
 
 #include "core/paths.h"
 #include "core/runtime.h"
+#include "experiments/engine/family.h"
 #include "experiments/engine/spec_io.h"
 
 ABSL_FLAG(std::string, spec, "", "experiment spec (text proto); default: the binary's own");

@@ -15,7 +15,6 @@
 #include <string>
 
 #include "experiments/spec.pb.h"
-#include "experiments/engine/family.h"
 #include "experiments/engine/trainer.h"
 
 namespace experiments {

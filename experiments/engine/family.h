@@ -3,9 +3,9 @@
 // itself from its own folder, in a library linked with alwayslink:
 //
 //   // experiments/vit/family.cc
-//   const bool registered = experiments::register_family({
-//       .name = "vit", .model = ExperimentSpec::kVit,
-//       .validate = ..., .make_task = ...});
+//   const bool registered = experiments::register_family(
+//       {/*name=*/"vit", /*model=*/ExperimentSpec::kVit, /*validate=*/check_vit_spec,
+//        /*make_task=*/[](const ExperimentSpec& s) { return std::make_unique<VitTask>(s); }});
 //
 // Adding a family is therefore its folder plus one entry in experiments/families.bzl and one
 // line in the `model` oneof of experiments/spec.proto.

@@ -9,6 +9,10 @@ std::string format_metric(const sigma_reparam::MetricInfo& info, double value) {
   return absl::StrFormat("%.*f", info.precision(), value);
 }
 
+std::string format_spread(const sigma_reparam::MetricInfo& info, double spread) {
+  return absl::StrFormat("%.*f", info.precision(), (info.percent() ? 100 : 1) * spread);
+}
+
 bool is_better(const sigma_reparam::MetricInfo& info, double a, double b) {
   return info.higher_is_better() ? a > b : a < b;
 }

@@ -13,6 +13,10 @@ namespace experiments {
 
 std::string format_metric(const sigma_reparam::MetricInfo& info, double value);
 
+// A spread (e.g. a standard deviation) of the metric in its display units, without a unit sign:
+// "1.20" for 0.012 of a percent metric at precision 2.
+std::string format_spread(const sigma_reparam::MetricInfo& info, double spread);
+
 // True if `a` is strictly better than `b` (higher, or lower when !higher_is_better).
 bool is_better(const sigma_reparam::MetricInfo& info, double a, double b);
 

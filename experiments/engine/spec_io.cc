@@ -213,16 +213,10 @@ absl::StatusOr<ExperimentSpec> load_spec_file(const std::string& path,
   resolved->MergeFrom(*spec);
   resolved->clear_base();
   // What describes a file is not inherited: each file names and describes itself.
-  for (auto [has, field] :
-       {std::pair<bool, const char*>{spec->has_name(), "name"},
-        {spec->has_description(), "description"},
-        {spec->has_reproduces(), "reproduces"},
-        {spec->has_paper_claim(), "paper_claim"}}) {
-    if (!has) {
-      const auto* f = ExperimentSpec::descriptor()->FindFieldByName(field);
-      resolved->GetReflection()->ClearField(&*resolved, f);
-    }
-  }
+  if (!spec->has_name()) resolved->clear_name();
+  if (!spec->has_description()) resolved->clear_description();
+  if (!spec->has_reproduces()) resolved->clear_reproduces();
+  if (!spec->has_paper_claim()) resolved->clear_paper_claim();
   return resolved;
 }
 

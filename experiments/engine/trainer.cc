@@ -84,6 +84,7 @@ class TrainingRun {
   int64_t first_step_ = 1;
   double wall_before_ = 0;
   double last_min_entropy_ = std::numeric_limits<double>::quiet_NaN();
+  std::string last_eval_text_;  // " | eval loss ... | <metrics>" of the last evaluation
   double loss_sum_ = 0;
   int64_t loss_count_ = 0;
 };
@@ -265,6 +266,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
     }
   }
   const std::string extra = eval_step ? evaluate(m) : "";
+  if (eval_step) last_eval_text_ = extra;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double rate = (step - first_step_ + 1) / std::max(elapsed, 1e-9);
   if (log_step || eval_step) {
@@ -320,15 +322,10 @@ void TrainingRun::finish() {
     test_text = " | test" + metrics_text(t.metrics, "test_");
   }
   write_result(RunResult::COMPLETED, total_, "");
-  Task::Metrics eval;
-  for (const auto& [name, value] : result_.metrics()) {
-    if (name.rfind("eval_", 0) == 0) eval[name.substr(5)] = value;
-  }
   char buf[96];
-  std::snprintf(buf, sizeof(buf), "COMPLETED %ld steps in %s | eval loss %.4f",
-                static_cast<long>(total_), core::clock_time(result_.wall_seconds()).c_str(),
-                result_.metrics().at("eval_loss"));
-  progress_.line(buf + metrics_text(eval, "eval_") + test_text);
+  std::snprintf(buf, sizeof(buf), "COMPLETED %ld steps in %s", static_cast<long>(total_),
+                core::clock_time(result_.wall_seconds()).c_str());
+  progress_.line(buf + last_eval_text_ + test_text);  // the last step evaluated
 }
 
 RunResult TrainingRun::run() {

@@ -28,15 +28,11 @@ TEST(SweepTest, ShippedSweepsPlanIntoValidRuns) {
     }
   }
   for (const auto& path : files) {
-    const struct {
-      std::filesystem::path path() const { return p; }
-      std::filesystem::path p;
-    } entry{path};
-    SCOPED_TRACE(entry.path().string());
+    SCOPED_TRACE(path.string());
     ++sweeps;
-    auto plan = plan_sweep(entry.path().string(), ".", "/tmp/runs");
+    auto plan = plan_sweep(path.string(), ".", "/tmp/runs");
     ASSERT_TRUE(plan.ok()) << plan.status();
-    auto sweep = load_sweep(entry.path().string());
+    auto sweep = load_sweep(path.string());
     ASSERT_TRUE(sweep.ok());
     EXPECT_EQ(plan->size(),
               static_cast<size_t>(sweep->variant_size() * sweep->lr_size() * sweep->seed_size()));
