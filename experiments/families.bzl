@@ -10,6 +10,7 @@ entry in FAMILIES and one line in the `model` oneof of experiments/spec.proto (d
 FAMILIES = {
     "vit": ["vit_sigma", "vit_baseline"],
     "lm": ["wikitext_lm", "wikitext_lm_baseline"],
+    "mt": ["wmt_sigma", "wmt_postln"],
 }
 
 def family_files(proto):

@@ -43,6 +43,9 @@ class Task {
   // The held-out test split, evaluated once when a run completes (eval mode, no gradient).
   // False: the task has none apart from evaluate().
   virtual bool test(Evaluation* out) { return false; }
+  // Text shown after the completion line once test() has run (e.g. a translation family's
+  // sacreBLEU-style line and sample outputs); empty for none.
+  virtual std::string test_summary() const { return ""; }
 
   // Forward pass on a fixed held-out probe batch, filling `observation` (which asks for
   // logits). Called in eval mode without gradient when a run completes; the trainer records

@@ -326,6 +326,7 @@ void TrainingRun::finish() {
   std::snprintf(buf, sizeof(buf), "COMPLETED %ld steps in %s", static_cast<long>(total_),
                 core::clock_time(result_.wall_seconds()).c_str());
   progress_.line(buf + last_eval_text_ + test_text);  // the last step evaluated
+  if (const std::string summary = task_.test_summary(); !summary.empty()) progress_.line(summary);
 }
 
 RunResult TrainingRun::run() {

@@ -32,6 +32,8 @@ datasets::TextCorpus load_corpus(const DataSpec& data) {
       return datasets::load_text_file(data.path());
     case DataSpec::FASHION_MNIST:
     case DataSpec::IMAGENET_FOLDER:
+    case DataSpec::GETTEXT_DE:
+    case DataSpec::PARALLEL_TEXT:
     case DataSpec::DATASET_UNSPECIFIED:
       break;
   }
