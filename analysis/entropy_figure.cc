@@ -26,6 +26,26 @@ EntropySeries entropy_series(const RunRecord& run) {
     }
   }
   s.log_t = uniform_attention_entropy(run);
+  // Several stacks (an encoder-decoder): one panel per stack and kind, its lowest layer.
+  std::vector<std::string> stacks;
+  std::vector<int> stack_of(s.layer_names.size());
+  for (size_t l = 0; l < s.layer_names.size(); ++l) {
+    const std::string name = s.layer_names[l].substr(0, s.layer_names[l].find(" layer "));
+    auto it = std::find(stacks.begin(), stacks.end(), name);
+    if (it == stacks.end()) it = stacks.insert(stacks.end(), name);
+    stack_of[l] = static_cast<int>(it - stacks.begin());
+  }
+  if (stacks.size() > 1) {
+    std::vector<std::vector<double>> lowest(stacks.size(), std::vector<double>(s.step.size(), INFINITY));
+    for (size_t l = 0; l < s.entropy.size(); ++l) {
+      for (size_t i = 0; i < s.entropy[l].size() && i < s.step.size(); ++i) {
+        lowest[stack_of[l]][i] = std::min(lowest[stack_of[l]][i], s.entropy[l][i]);
+      }
+    }
+    s.entropy = std::move(lowest);
+    s.layer_names.clear();
+    for (const auto& name : stacks) s.layer_names.push_back(name + ", lowest layer");
+  }
   return s;
 }
 

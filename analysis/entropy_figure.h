@@ -19,7 +19,8 @@ struct EntropySeries {
 };
 
 // A run's logged steps (needs metrics). Non-finite losses are skipped; DIVERGED runs say so in
-// the label.
+// the label. A run with several attention stacks or kinds (an encoder-decoder) gets one series
+// per stack and kind instead of per layer: the lowest layer's entropy at each step.
 EntropySeries entropy_series(const RunRecord& run);
 
 // Draws up to `max_layers` entropy panels. device: "pngcairo" or "svgcairo".

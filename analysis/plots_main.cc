@@ -27,6 +27,7 @@
 #include "analysis/lr_figure.h"
 #include "analysis/reparam_figure.h"
 #include "analysis/run_reader.h"
+#include "analysis/series.h"
 #include "core/paths.h"
 
 ABSL_FLAG(std::string, runs, "runs/vit/baseline_lr4x,runs/vit/sigma_reparam",
@@ -42,7 +43,7 @@ ABSL_FLAG(std::string, lr_sweep, "",
           "instead: a directory of sweep runs; draws final loss and lowest entropy against lr");
 ABSL_FLAG(std::string, curves_from, "",
           "instead of --runs: a directory of sweep runs; draws, per variant, its lowest-seed run "
-          "at the highest lr (chosen from the records)");
+          "at the highest lr (in a series sweep, at the largest x), chosen from the records");
 ABSL_FLAG(std::string, reparam_from, "",
           "instead of --reparam_run: a directory of sweep runs; draws the first variant (in "
           "record order) whose runs have σReparam layers, lowest seed at the highest lr");
@@ -54,13 +55,19 @@ namespace {
 absl::StatusOr<std::vector<std::string>> pick_runs(const std::string& root, bool reparam_only) {
   auto runs = analysis::read_runs(root, /*with_metrics=*/reparam_only);
   if (!runs.ok()) return runs.status();
-  double top = 0;
-  for (const auto& r : *runs) top = std::max(top, analysis::run_lr(r));
+  // The highest lr; in a series sweep (e.g. depth x method) the largest x, one run per series.
+  const bool series = analysis::is_series_sweep(*runs);
+  double top = 0, top_x = -INFINITY;
+  for (const auto& r : *runs) {
+    top = std::max(top, analysis::run_lr(r));
+    if (series) top_x = std::max(top_x, r.result.identity().x());
+  }
   std::vector<std::string> dirs;
   for (const auto& group : analysis::group_runs(*runs, analysis::Grouping::kVariant)) {
     const analysis::RunRecord* pick = nullptr;
     for (const auto* r : group.runs) {
       if (analysis::run_lr(*r) != top) continue;
+      if (series && r->result.identity().x() != top_x) continue;
       if (pick == nullptr || r->spec.run().seed() < pick->spec.run().seed()) pick = r;
     }
     if (pick == nullptr) continue;

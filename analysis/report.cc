@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "analysis/series.h"
 #include "core/format.h"
 #include "experiments/engine/metric_format.h"
 
@@ -195,6 +196,70 @@ void judge_matches_baseline(const ClaimCheck& check, const SweepSummary& sweep, 
   c.verdict = ok ? Verdict::kHeld : Verdict::kNotHeld;
 }
 
+// Series sweeps: at some x the baseline fails in at least half of its seeds while the method
+// trains in every seed at every x.
+void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vector<RunRecord>& runs,
+                                       double collapse_fraction, const std::string& x_label,
+                                       ClaimResult& c) {
+  const SeriesSummary s = summarize_series(runs, collapse_fraction, check.ratio());
+  const auto& h = s.headline;
+  c.rule = absl::StrFormat(
+      "a run *fails* when it diverged, its attention collapsed, or it did not learn (final "
+      "training loss >= %g x its first step's); held when at some %s `%s` fails in at least "
+      "half of its seeds and `%s` in none, and `%s` fails nowhere; partly held when such a %s "
+      "exists but `%s` fails elsewhere",
+      check.ratio(), x_label, check.baseline(), check.method(), check.method(), x_label,
+      check.method());
+  const SeriesCurve* base = nullptr;
+  const SeriesCurve* method = nullptr;
+  for (const auto& curve : s.curves) {
+    if (curve.series == check.baseline()) base = &curve;
+    if (curve.series == check.method()) method = &curve;
+  }
+  if (base == nullptr || method == nullptr) {
+    c.ours = "no finished runs of both series";
+    c.verdict = Verdict::kNotRun;
+    return;
+  }
+  std::vector<std::string> parts;
+  bool baseline_fails = false;
+  int method_failed = 0, method_runs = 0;
+  for (const auto& p : base->points) {
+    const SeriesPoint* m = s.point(check.method(), p.x);
+    std::string part = absl::StrFormat("%s %g: `%s` failed %d/%d", x_label, p.x, check.baseline(),
+                                       p.failed, p.summary.runs);
+    if (p.summary.with_headline > 0) {
+      absl::StrAppend(&part, " (", h.short_label(), " ",
+                      experiments::format_metric(h, p.summary.headline_mean), ")");
+    }
+    if (m != nullptr) {
+      absl::StrAppend(&part, absl::StrFormat(", `%s` %d/%d", check.method(), m->failed,
+                                             m->summary.runs));
+      if (m->summary.with_headline > 0) {
+        absl::StrAppend(&part, " (", h.short_label(), " ",
+                        experiments::format_metric(h, m->summary.headline_mean), ")");
+      }
+      // A depth that separates them: the baseline fails in half its seeds, the method in none.
+      if (2 * p.failed >= p.summary.runs && p.summary.runs > 0 && m->failed == 0) {
+        baseline_fails = true;
+      }
+    }
+    parts.push_back(part);
+  }
+  for (const auto& p : method->points) {
+    method_failed += p.failed;
+    method_runs += p.summary.runs;
+  }
+  c.ours = absl::StrJoin(parts, "; ");
+  if (baseline_fails && method_failed == 0) {
+    c.verdict = Verdict::kHeld;
+  } else if (baseline_fails && method_failed < method_runs) {
+    c.verdict = Verdict::kPartly;
+  } else {
+    c.verdict = Verdict::kNotHeld;
+  }
+}
+
 }  // namespace
 
 const SweepCell* SweepSummary::cell(const std::string& method, double lr) const {
@@ -254,7 +319,8 @@ std::string verdict_name(Verdict v) {
 }
 
 ClaimResult judge_claim(const ClaimCheck& check, const SweepSummary& sweep,
-                        const std::vector<RunRecord>& runs, bool bound_held) {
+                        const std::vector<RunRecord>& runs, bool bound_held,
+                        const std::string& x_label) {
   ClaimResult c;
   c.claim = check.claim();
   c.paper = check.paper();
@@ -273,6 +339,9 @@ ClaimResult judge_claim(const ClaimCheck& check, const SweepSummary& sweep,
       break;
     case ClaimCheck::MATCHES_BASELINE:
       judge_matches_baseline(check, sweep, c);
+      break;
+    case ClaimCheck::TRAINS_WHERE_BASELINE_FAILS:
+      judge_trains_where_baseline_fails(check, runs, sweep.collapse_fraction, x_label, c);
       break;
     case ClaimCheck::RULE_UNSPECIFIED:
       c.rule = "none given";
@@ -310,8 +379,12 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
       if (t_field != nullptr) {
         const auto& t = static_cast<const sigma_reparam::TransformerSpec&>(
             family.GetReflection()->GetMessage(family, t_field));
-        model = absl::StrFormat("Transformer (`%s` family) of %d layers, width %d, %d heads",
-                                model, t.depth(), t.width(), t.heads());
+        model = sweep.x_label().empty()
+                    ? absl::StrFormat("Transformer (`%s` family) of %d layers, width %d, %d heads",
+                                      model, t.depth(), t.width(), t.heads())
+                    : absl::StrFormat("Transformer (`%s` family) of width %d, %d heads, its %s "
+                                      "set by each variant",
+                                      model, t.width(), t.heads(), sweep.x_label());
       }
     }
     const auto& d = s.data();

@@ -52,9 +52,11 @@ struct ClaimResult {
 };
 
 // Judges one claim of a sweep file on its finished runs. ENTROPY_BOUND also needs `bound_held`
-// (//analysis:entropy_bound's numeric check).
+// (//analysis:entropy_bound's numeric check); TRAINS_WHERE_BASELINE_FAILS names the sweep's
+// x axis `x_label` (analysis/series.h).
 ClaimResult judge_claim(const sigma_reparam::ClaimCheck& check, const SweepSummary& sweep,
-                        const std::vector<RunRecord>& runs, bool bound_held);
+                        const std::vector<RunRecord>& runs, bool bound_held,
+                        const std::string& x_label = "x");
 
 // The setting paragraph of a sweep, from the sweep file, its variants' resolved specs and the
 // records: model, data, optimiser, schedule, length, the headline metric and the collapse line.

@@ -28,6 +28,7 @@
 
 #include "analysis/report.h"
 #include "analysis/run_reader.h"
+#include "analysis/series.h"
 #include "core/format.h"
 #include "core/paths.h"
 #include "experiments/engine/metric_format.h"
@@ -88,15 +89,35 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
   if (s.sweep.claim_size() > 0) {
     std::vector<analysis::ClaimResult> claims;
     for (const auto& check : s.sweep.claim()) {
-      claims.push_back(analysis::judge_claim(check, summary, s.runs, bound_held));
+      claims.push_back(
+          analysis::judge_claim(check, summary, s.runs, bound_held, s.sweep.x_label()));
     }
     all_claims->insert(all_claims->end(), claims.begin(), claims.end());
     md << "### The paper's claims beside our results\n\n" << analysis::claims_markdown(claims) << "\n";
   }
-  md << "### Sweep\n\n"
-     << summary.headline.label() << " (mean ± sample std over seeds) and mean lowest layer "
-     << "entropy per cell.\n\n"
-     << analysis::sweep_markdown(summary) << "\n";
+  if (analysis::is_series_sweep(s.runs)) {
+    double learn_ratio = 0.95;
+    for (const auto& check : s.sweep.claim()) {
+      if (check.rule() == sigma_reparam::ClaimCheck::TRAINS_WHERE_BASELINE_FAILS) {
+        learn_ratio = check.ratio();
+      }
+    }
+    const analysis::SeriesSummary series = analysis::summarize_series(s.runs, 0.1, learn_ratio);
+    md << "### Sweep\n\n"
+       << series.headline.label() << " (mean ± sample std over the seeds that completed), final "
+       << "training loss, and failed runs per cell: diverged, collapsed (entropy below 10% of "
+       << "uniform), or did not learn (final training loss >= " << learn_ratio
+       << " x the first step's).\n\n"
+       << analysis::series_markdown(series, s.sweep.x_label()) << "\n";
+    const std::string file = s.sweep.name() + "_series";
+    analysis::draw_series_figure(series, s.sweep.x_label(), "pngcairo", out + "/" + file + ".png");
+    analysis::draw_series_figure(series, s.sweep.x_label(), "svgcairo", out + "/" + file + ".svg");
+  } else {
+    md << "### Sweep\n\n"
+       << summary.headline.label() << " (mean ± sample std over seeds) and mean lowest layer "
+       << "entropy per cell.\n\n"
+       << analysis::sweep_markdown(summary) << "\n";
+  }
   const auto stuck = analysis::runs_that_did_not_learn(s.runs);
   if (!stuck.empty()) {
     md << "Runs that completed without learning (final training loss >= 95% of the first "
@@ -121,6 +142,9 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
       {"_entropy_curves.png",
        "Training loss and per-layer attention entropy at the highest lr, seed 0, one line per "
        "variant."},
+      {"_series.png",
+       "Final training loss, the headline metric and the lowest attention entropy (as a fraction "
+       "of uniform) against the swept setting, one line per method (means over seeds)."},
       {"_lr_sweep.png",
        "Final training loss and lowest entropy against lr, one line per variant (mean over "
        "seeds; crosses mark diverged runs)."},

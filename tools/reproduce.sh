@@ -57,7 +57,9 @@ for sweep in "${sweeps[@]}"; do
   "$bin/analysis/tables" --runs="runs/$name" --out="$out" --name="${name}_table" >/dev/null
   echo "wrote $out/${name}_table.md and .csv"
   "$bin/analysis/plots" --curves_from="runs/$name" --out="$out/${name}_entropy_curves"
-  "$bin/analysis/plots" --lr_sweep="runs/$name" --out="$out/${name}_lr_sweep"
+  if [[ $(printf '%s\n' "$description" | awk '$1 == "learning_rates" { print $2 }') -gt 1 ]]; then
+    "$bin/analysis/plots" --lr_sweep="runs/$name" --out="$out/${name}_lr_sweep"
+  fi
   "$bin/analysis/plots" --reparam_from="runs/$name" --out="$out/${name}_reparam" ||
     echo "(no σReparam run in $name: no gamma/sigma figure)"
   if printf '%s\n' "$description" | grep -q '^claim ENTROPY_BOUND$'; then

@@ -54,6 +54,14 @@ absl::StatusOr<SweepSpec> load_sweep(const std::string& path) {
       problems.push_back(at + ".name: '" + v.name() + "' appears twice");
     }
     if (v.spec().empty()) problems.push_back(at + ".spec: must name a spec file");
+    if (v.has_series() != v.has_x()) {
+      problems.push_back(at + ": series and x go together (the line and its x position)");
+    } else if (v.has_series() && !std::isfinite(v.x())) {
+      problems.push_back(at + ".x: must be a finite number");
+    }
+    if (v.has_series() && sweep.x_label().empty()) {
+      problems.push_back("x_label: must name the x axis when variants set series and x");
+    }
   }
   std::set<double> lrs;
   for (int i = 0; i < sweep.lr_size(); ++i) {
@@ -109,6 +117,8 @@ absl::StatusOr<std::vector<PlannedRun>> plan_sweep(const std::string& path,
         identity.set_variant(v.name());
         identity.set_lr(lr);
         identity.set_seed(seed);
+        if (v.has_series()) identity.set_series(v.series());
+        if (v.has_x()) identity.set_x(v.x());
         for (const auto& s : sweep->set()) identity.add_overrides(s);
         for (const auto& s : v.set()) identity.add_overrides(s);
         std::string identity_text;

@@ -178,7 +178,8 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_describe)) {
     const auto sweep = experiments::load_sweep(sweep_path);  // loaded by plan_sweep already
-    std::cout << "name " << sweep->name() << "\n";
+    std::cout << "name " << sweep->name() << "\n"
+              << "learning_rates " << sweep->lr_size() << "\n";
     for (const auto& claim : sweep->claim()) {
       std::cout << "claim " << sigma_reparam::ClaimCheck::Rule_Name(claim.rule()) << "\n";
     }

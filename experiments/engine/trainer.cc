@@ -164,8 +164,18 @@ void TrainingRun::record_entropy(const models::AttentionObservation& observation
       lowest->set_layer(le->layer());
       lowest->set_mean(kInf);
     }
-    lowest->set_uniform(le->uniform());
-    if (std::isfinite(le->mean())) lowest->set_mean(std::min(lowest->mean(), le->mean()));
+    // The step where the entropy was lowest relative to uniform attention over the same batch's
+    // visible keys (batches of different lengths have different uniform entropies), with that
+    // step's uniform reference; for fixed-length inputs simply the lowest mean.
+    const auto relative = [](double mean, double uniform) {
+      return uniform > 0 ? mean / uniform : mean;
+    };
+    if (std::isfinite(le->mean()) &&
+        (!std::isfinite(lowest->mean()) ||
+         relative(le->mean(), le->uniform()) < relative(lowest->mean(), lowest->uniform()))) {
+      lowest->set_mean(le->mean());
+      lowest->set_uniform(le->uniform());
+    }
   }
 }
 
