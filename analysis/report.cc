@@ -201,15 +201,19 @@ void judge_matches_baseline(const ClaimCheck& check, const SweepSummary& sweep, 
 void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vector<RunRecord>& runs,
                                        double collapse_fraction, const std::string& x_label,
                                        ClaimResult& c) {
-  const SeriesSummary s = summarize_series(runs, collapse_fraction, check.ratio());
+  const SeriesSummary s =
+      summarize_series(runs, collapse_fraction, check.ratio(), check.plateau_metric());
   const auto& h = s.headline;
   c.rule = absl::StrFormat(
       "a run *fails* when it diverged, its attention collapsed, or it did not learn (final "
-      "training loss >= %g x its first step's); held when at some %s `%s` fails in at least "
+      "training loss >= %g x its first step's%s); held when at some %s `%s` fails in at least "
       "half of its seeds and `%s` in none, and `%s` fails nowhere; partly held when such a %s "
       "exists but `%s` fails elsewhere",
-      check.ratio(), x_label, check.baseline(), check.method(), check.method(), x_label,
-      check.method());
+      check.ratio(),
+      check.plateau_metric().empty()
+          ? ""
+          : absl::StrCat(", or validation loss >= its `", check.plateau_metric(), "`"),
+      x_label, check.baseline(), check.method(), check.method(), x_label, check.method());
   const SeriesCurve* base = nullptr;
   const SeriesCurve* method = nullptr;
   for (const auto& curve : s.curves) {

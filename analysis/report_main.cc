@@ -97,17 +97,22 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
   }
   if (analysis::is_series_sweep(s.runs)) {
     double learn_ratio = 0.95;
+    std::string plateau;
     for (const auto& check : s.sweep.claim()) {
       if (check.rule() == sigma_reparam::ClaimCheck::TRAINS_WHERE_BASELINE_FAILS) {
         learn_ratio = check.ratio();
+        plateau = check.plateau_metric();
       }
     }
-    const analysis::SeriesSummary series = analysis::summarize_series(s.runs, 0.1, learn_ratio);
+    const analysis::SeriesSummary series =
+        analysis::summarize_series(s.runs, 0.1, learn_ratio, plateau);
     md << "### Sweep\n\n"
        << series.headline.label() << " (mean ± sample std over the seeds that completed), final "
        << "training loss, and failed runs per cell: diverged, collapsed (entropy below 10% of "
        << "uniform), or did not learn (final training loss >= " << learn_ratio
-       << " x the first step's).\n\n"
+       << " x the first step's"
+       << (plateau.empty() ? "" : absl::StrCat(", or validation loss >= its `", plateau, "`"))
+       << ").\n\n"
        << analysis::series_markdown(series, s.sweep.x_label()) << "\n";
     const std::string file = s.sweep.name() + "_series";
     analysis::draw_series_figure(series, s.sweep.x_label(), "pngcairo", out + "/" + file + ".png");

@@ -40,14 +40,21 @@ const SeriesPoint* SeriesSummary::point(const std::string& series, double x) con
 
 bool run_failed(const RunRecord& run, const SeriesSummary& s) {
   if (run.result.status() != RunResult::COMPLETED || collapsed(run, s.collapse_fraction)) return true;
-  return !run.metrics.empty() && run.result.final_loss() >= s.learn_ratio * run.metrics.front().loss();
+  if (!run.metrics.empty() && run.result.final_loss() >= s.learn_ratio * run.metrics.front().loss()) {
+    return true;
+  }
+  if (s.plateau_metric.empty()) return false;
+  const auto& m = run.result.metrics();
+  const auto loss = m.find("eval_loss"), plateau = m.find(s.plateau_metric);
+  return loss != m.end() && plateau != m.end() && loss->second >= plateau->second;
 }
 
 SeriesSummary summarize_series(const std::vector<RunRecord>& runs, double collapse_fraction,
-                               double learn_ratio) {
+                               double learn_ratio, const std::string& plateau_metric) {
   SeriesSummary s;
   s.collapse_fraction = collapse_fraction;
   s.learn_ratio = learn_ratio;
+  s.plateau_metric = plateau_metric;
   std::vector<const RunRecord*> all;
   std::set<std::string> stacks;
   for (const auto& r : runs) {
@@ -84,8 +91,16 @@ SeriesSummary summarize_series(const std::vector<RunRecord>& runs, double collap
       p.final_loss = p.summary.completed > 0 ? p.summary.final_loss_mean
                                              : std::numeric_limits<double>::quiet_NaN();
       std::map<std::string, std::pair<double, int>> sums;
+      double eval_sum = 0, plateau_sum = 0;
+      int with_plateau = 0;
       for (const RunRecord* r : p.runs) {
         p.failed += run_failed(*r, s);
+        const auto& m = r->result.metrics();
+        if (!s.plateau_metric.empty() && m.count("eval_loss") && m.count(s.plateau_metric)) {
+          eval_sum += m.at("eval_loss");
+          plateau_sum += m.at(s.plateau_metric);
+          ++with_plateau;
+        }
         std::map<std::string, double> lowest;
         for (const auto& e : r->result.lowest_entropy()) {
           if (!(e.uniform() > 0)) continue;
@@ -99,6 +114,9 @@ SeriesSummary summarize_series(const std::vector<RunRecord>& runs, double collap
         }
       }
       for (const auto& [k, sum] : sums) p.lowest_entropy[k] = sum.first / sum.second;
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      p.eval_loss = with_plateau > 0 ? eval_sum / with_plateau : nan;
+      p.plateau = with_plateau > 0 ? plateau_sum / with_plateau : nan;
     }
   }
   return s;
@@ -129,6 +147,10 @@ std::string series_markdown(const SeriesSummary& s, const std::string& x_label) 
       }
       if (std::isfinite(p->final_loss)) {
         absl::StrAppend(&text, absl::StrFormat("<br>loss %.3f", p->final_loss));
+      }
+      if (std::isfinite(p->eval_loss)) {
+        absl::StrAppend(&text, absl::StrFormat("<br>val %.2f (plateau %.2f)", p->eval_loss,
+                                               p->plateau));
       }
       absl::StrAppend(&text, absl::StrFormat("<br>failed %d/%d", p->failed, g.runs));
       if (g.diverged > 0) absl::StrAppend(&text, absl::StrFormat(" (%d diverged)", g.diverged));

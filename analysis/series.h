@@ -22,6 +22,8 @@ struct SeriesPoint {
   GroupSummary summary;
   int failed = 0;  // diverged, collapsed or did not learn (summarize_series)
   double final_loss = 0;  // mean over completed runs (NaN if none)
+  // With a plateau metric: mean eval_loss and mean plateau over the completed runs (NaN if none).
+  double eval_loss = 0, plateau = 0;
   // Per attention stack and kind ("encoder self", "decoder cross", ...): the lowest layer mean
   // entropy seen during training as a fraction of uniform attention's (collapse: below
   // collapse_fraction), averaged over the runs that logged it.
@@ -40,13 +42,15 @@ struct SeriesSummary {
   std::vector<std::string> stacks;  // attention stacks seen, sorted
   double collapse_fraction = 0.1;
   double learn_ratio = 0.95;
+  std::string plateau_metric;
   const SeriesPoint* point(const std::string& series, double x) const;
 };
 
 // A run fails when it diverged, its attention collapsed (collapsed(run, collapse_fraction)), or
-// it did not learn: its final training loss is at least `learn_ratio` x its first logged loss.
+// it did not learn: its final training loss is at least `learn_ratio` x its first logged loss,
+// or (with a `plateau_metric`) its eval_loss is at least that metric of its own record.
 SeriesSummary summarize_series(const std::vector<RunRecord>& runs, double collapse_fraction,
-                               double learn_ratio);
+                               double learn_ratio, const std::string& plateau_metric = "");
 bool run_failed(const RunRecord& run, const SeriesSummary& summary);
 
 // Two markdown tables: headline ± std, final training loss and the diverged / collapsed / failed

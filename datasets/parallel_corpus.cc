@@ -264,10 +264,19 @@ ParallelCorpus load_parallel_text(const std::string& dir, const std::string& sou
   for (auto [split, name] : {std::pair<ParallelSplit*, const char*>{&c.train, "train"},
                              {&c.valid, "valid"},
                              {&c.test, "test"}}) {
-    const std::string src = dir + "/" + name + "." + source_lang;
-    const std::string tgt = dir + "/" + name + "." + target_lang;
-    split->source = read_lines(src);
-    split->target = read_lines(tgt);
+    // Plain text, or newstest SGML (<name>.<lang>.sgm) when there is no plain file.
+    const auto read_side = [&](const std::string& lang, std::string* path) {
+      *path = dir + "/" + name + "." + lang;
+      std::error_code ec;
+      if (!std::filesystem::exists(*path, ec) && std::filesystem::exists(*path + ".sgm", ec)) {
+        *path += ".sgm";
+        return read_sgml_segments(*path);
+      }
+      return read_lines(*path);
+    };
+    std::string src, tgt;
+    split->source = read_side(source_lang, &src);
+    split->target = read_side(target_lang, &tgt);
     if (split->source.size() != split->target.size()) {
       throw std::runtime_error(src + " has " + std::to_string(split->source.size()) +
                                " lines but " + tgt + " has " +

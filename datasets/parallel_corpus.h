@@ -65,7 +65,8 @@ ParallelCorpus build_parallel_corpus(const std::string& name,
 ParallelCorpus load_gettext_corpus(const std::string& dir = "");
 
 // The paper's WMT format at `dir`: train.<src> / train.<tgt>, valid.*, test.* with one sentence
-// per line, aligned by line. Throws naming the files for a missing file or a line-count mismatch.
+// per line, aligned by line; a split may instead come as newstest SGML (<split>.<lang>.sgm, e.g.
+// test.en.sgm / test.de.sgm). Throws naming the files for a missing file or a count mismatch.
 ParallelCorpus load_parallel_text(const std::string& dir, const std::string& source_lang = "en",
                                   const std::string& target_lang = "de");
 

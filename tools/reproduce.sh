@@ -4,13 +4,14 @@
 # report/ and writes report/REPORT.md, one section per sweep.
 #
 #   bazel run //tools:reproduce                       # every family; skips finished runs
-#   bazel run //tools:reproduce -- --family=vit       # one family's sweeps only
+#   bazel run //tools:reproduce -- --family=vit       # trains one family's sweeps only
 #   bazel run //tools:reproduce -- --redo             # trains every run again
 #   bazel run //tools:reproduce -- --jobs=1 --threads=2
 #
-# Runs go to runs/<sweep name>/, the report to report/ (both in the workspace). The figures pick
-# their runs from the records (the lowest seed of each variant at the highest lr), never from
-# directory names.
+# Runs go to runs/<sweep name>/, the report to report/ (both in the workspace). The report has a
+# section for every sweep whose runs are there, so reproducing one family keeps the others'
+# sections. The figures pick their runs from the records (the lowest seed of each variant at the
+# highest lr, or the largest x of a depth-like sweep), never from directory names.
 set -euo pipefail
 
 sweep_flags=()
@@ -47,12 +48,21 @@ out=report
 start=$(date +%s)
 step() { printf '\n== %s\n' "$*"; }
 
-bound_runs=""
 for sweep in "${sweeps[@]}"; do
   description=$("$bin/experiments/sweep" --sweep="$sweep" --describe)
   name=$(printf '%s\n' "$description" | awk '$1 == "name" { print $2 }')
   step "training $sweep (progress per run; a second call skips finished runs)"
   "$bin/experiments/sweep" --sweep="$sweep" --runs_root=runs "${sweep_flags[@]}"
+done
+
+# Tables, figures and report sections of every sweep that has runs (any family).
+reported=()
+bound_runs=""
+for sweep in experiments/*/sweeps/*.textproto; do
+  description=$("$bin/experiments/sweep" --sweep="$sweep" --describe)
+  name=$(printf '%s\n' "$description" | awk '$1 == "name" { print $2 }')
+  [[ -d "runs/$name" ]] || continue
+  reported+=("$sweep")
   step "tables and figures of $name"
   "$bin/analysis/tables" --runs="runs/$name" --out="$out" --name="${name}_table" >/dev/null
   echo "wrote $out/${name}_table.md and .csv"
@@ -75,7 +85,7 @@ if [[ -n "$bound_runs" ]]; then
 fi
 
 step "report"
-IFS=, joined="${sweeps[*]}"
+IFS=, joined="${reported[*]}"
 "$bin/analysis/report_writer" --sweeps="$joined" --out="$out" \
   --wall_seconds=$(($(date +%s) - start)) --bound_held="$bound_held"
 echo "open $BUILD_WORKSPACE_DIRECTORY/$out/REPORT.md"

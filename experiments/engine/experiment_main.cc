@@ -148,6 +148,9 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
                 << " | loading data and building the model..." << std::endl;
     }
     std::unique_ptr<Task> task = family->make_task(*spec);
+    if (options.progress && !task->data_summary().empty()) {
+      std::cout << task->data_summary() << std::endl;
+    }
     sigma_reparam::RunResult result = train(*spec, *task, options);
     return result.status() == sigma_reparam::RunResult::FAILED ? 1 : 0;
   } catch (const std::exception& e) {

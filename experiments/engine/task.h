@@ -46,6 +46,8 @@ class Task {
   // Text shown after the completion line once test() has run (e.g. a translation family's
   // sacreBLEU-style line and sample outputs); empty for none.
   virtual std::string test_summary() const { return ""; }
+  // One line about the loaded data (sizes, vocabulary), shown before training; empty for none.
+  virtual std::string data_summary() const { return ""; }
 
   // Forward pass on a fixed held-out probe batch, filling `observation` (which asks for
   // logits). Called in eval mode without gradient when a run completes; the trainer records

@@ -157,6 +157,13 @@ MtTask::MtTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
   }
   absl::StatusOr<models::EncoderDecoderConfig> config = mt_config(mt, tokenizer_.vocab_size());
   if (!config.ok()) throw std::runtime_error(std::string(config.status().message()));
+  at::Tensor counts = at::ones({config->vocab_size}, at::kDouble);  // add-one
+  double* c = counts.data_ptr<double>();
+  for (const auto& target : train_.target) {
+    for (int64_t id : target) c[id] += 1;
+  }
+  counts.index_fill_(0, at::tensor(std::vector<int64_t>{kMtPad, kMtBos}, at::kLong), 0.0);
+  unigram_log_prob_ = at::log(counts / counts.sum());
   at::manual_seed(static_cast<uint64_t>(spec.run().seed()));  // model initialisation
   model_ = models::EncoderDecoder(*config);
 }
@@ -214,9 +221,9 @@ Task::Output MtTask::train_forward(int64_t step, models::AttentionObservation* o
   return out;
 }
 
-double MtTask::split_loss(const EncodedSplit& split, size_t n) {
+double MtTask::split_loss(const EncodedSplit& split, size_t n, double* unigram) {
   n = std::min(n, split.source.size());
-  double sum = 0;
+  double sum = 0, unigram_sum = 0;
   int64_t tokens = 0;
   for (size_t start = 0; start < n; start += 64) {
     std::vector<int64_t> index(std::min<size_t>(64, n - start));
@@ -227,8 +234,11 @@ double MtTask::split_loss(const EncodedSplit& split, size_t n) {
     sum += at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), target_out.reshape({-1}),
                                   {}, at::Reduction::Sum, kMtPad)
                .item<double>();
-    tokens += target_out.ne(kMtPad).sum().item<int64_t>();
+    const at::Tensor real = target_out.ne(kMtPad);
+    tokens += real.sum().item<int64_t>();
+    unigram_sum -= unigram_log_prob_.index_select(0, target_out.masked_select(real)).sum().item<double>();
   }
+  if (unigram != nullptr) *unigram = tokens > 0 ? unigram_sum / static_cast<double>(tokens) : 0.0;
   return tokens > 0 ? sum / static_cast<double>(tokens) : 0.0;
 }
 
@@ -245,7 +255,9 @@ Task::Evaluation MtTask::evaluate() {
   const size_t n = spec_.mt().eval_sentences() > 0 ? static_cast<size_t>(spec_.mt().eval_sentences())
                                                    : valid_.source.size();
   Evaluation e;
-  e.loss = split_loss(valid_, n);
+  double unigram = 0;
+  e.loss = split_loss(valid_, n, &unigram);
+  e.metrics["unigram_loss"] = unigram;
   DecodeOptions greedy = decode_options();
   greedy.beam_size = 1;
   greedy.batch_size = 128;
@@ -301,6 +313,19 @@ std::vector<std::string> MtTask::translate_lines(const std::vector<std::string>&
     out.push_back(decode_ids(tokenizer_, ids));
   }
   return out;
+}
+
+std::string MtTask::data_summary() const {
+  int64_t source_tokens = 0, target_tokens = 0;
+  for (const auto& s : train_.source) source_tokens += static_cast<int64_t>(s.size());
+  for (const auto& t : train_.target) target_tokens += static_cast<int64_t>(t.size());
+  return absl::StrFormat(
+      "%s (corpus %s): %d train / %d valid / %d test pairs (%d training pairs over %d tokens "
+      "left out); training tokens %d %s, %d %s; joint vocabulary %d pieces",
+      corpus_.name, corpus_.fingerprint.empty() ? "-" : corpus_.fingerprint, train_.source.size(),
+      valid_.source.size(), test_.source.size(), dropped_long_, spec_.mt().max_length(),
+      source_tokens, spec_.mt().source_lang(), target_tokens, spec_.mt().target_lang(),
+      tokenizer_.vocab_size());
 }
 
 std::vector<sigma_reparam::MetricInfo> MtTask::metrics() const {

@@ -40,8 +40,10 @@ class MtTask : public Task {
   torch::nn::Module& model() override { return *model_; }
   int64_t examples_per_epoch() const override;  // training pairs
   Output train_forward(int64_t step, models::AttentionObservation* observation) override;
-  // Validation loss (per target token, no smoothing) and greedy BLEU on the first
-  // mt.eval_sentences validation pairs.
+  // Validation loss (per target token, no smoothing), greedy BLEU and the unigram reference
+  // (metric unigram_loss: the loss of predicting every target token by its training frequency,
+  // whatever the source; a model at or above it has learnt nothing about translation) on the
+  // first mt.eval_sentences validation pairs.
   Evaluation evaluate() override;
   // Test split (the first data.eval_subset pairs if set): loss, BLEU and chrF of the spec's
   // decoding, and the BLEU of copying the source.
@@ -49,6 +51,8 @@ class MtTask : public Task {
   bool probe(models::AttentionObservation* observation) override;  // 4 validation pairs
   std::vector<sigma_reparam::MetricInfo> metrics() const override;
   std::string test_summary() const override { return test_summary_; }
+  // Pairs per split, subword tokens per side of the training split, the vocabulary.
+  std::string data_summary() const override;
 
   models::EncoderDecoder& network() { return model_; }
   const datasets::Tokenizer& tokenizer() const { return tokenizer_; }
@@ -58,8 +62,9 @@ class MtTask : public Task {
   std::vector<std::string> translate_lines(const std::vector<std::string>& lines);
 
  private:
-  // Mean per-token negative log-likelihood of `split`'s first `n` pairs.
-  double split_loss(const EncodedSplit& split, size_t n);
+  // Mean per-token negative log-likelihood of `split`'s first `n` pairs, and (if `unigram`) that
+  // of the unigram reference on the same target tokens.
+  double split_loss(const EncodedSplit& split, size_t n, double* unigram = nullptr);
   // Decoded hypotheses (text) of `split`'s first `n` sources.
   std::vector<std::string> decode_split(const EncodedSplit& split, size_t n,
                                         const DecodeOptions& options);
@@ -72,6 +77,7 @@ class MtTask : public Task {
   datasets::Tokenizer tokenizer_;
   EncodedSplit train_, valid_, test_;
   int64_t dropped_long_ = 0;  // training pairs longer than mt.max_length
+  at::Tensor unigram_log_prob_;  // (vocab,) log frequency of each target token in training (add-one)
   models::EncoderDecoder model_{nullptr};
   std::string test_summary_;
 };

@@ -124,6 +124,25 @@ TEST(SeriesTest, TheClaimFollowsItsRule) {
     EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
   }
   {
+    // With the plateau metric, deep σReparam whose validation loss stays at the unigram
+    // reference did not learn: not held.
+    auto runs = depth_sweep(4.5);
+    for (auto& r : runs) {
+      auto& m = *r.result.mutable_metrics();
+      m["eval_unigram_loss"] = 6.0;
+      m["eval_loss"] = r.result.identity().x() == 50 ? 6.1 : 4.0;
+    }
+    sigma_reparam::ClaimCheck check = depth_claim();
+    const ClaimResult without = judge_claim(check, summarize_sweep(runs, 0.1), runs, true, "depth");
+    EXPECT_EQ(without.verdict, Verdict::kHeld) << without.ours;
+    check.set_plateau_metric("eval_unigram_loss");
+    const ClaimResult with = judge_claim(check, summarize_sweep(runs, 0.1), runs, true, "depth");
+    EXPECT_EQ(with.verdict, Verdict::kNotHeld) << with.ours;
+    EXPECT_NE(with.rule.find("eval_unigram_loss"), std::string::npos);
+    const SeriesSummary s = summarize_series(runs, 0.1, 0.95, "eval_unigram_loss");
+    EXPECT_NE(series_markdown(s, "depth").find("val 6.10 (plateau 6.00)"), std::string::npos);
+  }
+  {
     // σReparam trains at depth 50 but one seed fails at depth 6: partly held.
     auto runs = depth_sweep(4.5);
     runs[2] = depth_run("sigma_post_ln", 6, 0, 7.9, 1.2);

@@ -224,6 +224,20 @@ TEST(WmtFormatTest, PlainParallelTextAndSgml) {
   EXPECT_EQ(segments[1], "3 < 4");
   std::ofstream(tmp("empty.sgm")) << "<srcset></srcset>\n";
   EXPECT_THROW(read_sgml_segments(tmp("empty.sgm")), std::runtime_error);
+
+  // A test split given as newstest SGML (no plain test.en / test.de) is read from its segments.
+  std::ofstream(dir + "/valid.de") << "Hallo Welt.\nGute Nacht.\n";
+  std::filesystem::remove(dir + "/test.en");
+  std::filesystem::remove(dir + "/test.de");
+  std::filesystem::copy_file(sgml, dir + "/test.en.sgm");
+  std::ofstream(dir + "/test.de.sgm") << "<refset><doc docid=\"a\"><seg id=\"1\">Tom &amp; Jerry "
+                                         "sagen hallo.</seg>\n<seg id=\"2\">3 &lt; 4</seg></doc>"
+                                         "</refset>\n";
+  const ParallelCorpus news = load_parallel_text(dir);
+  ASSERT_EQ(news.test.source.size(), 2u);
+  EXPECT_EQ(news.test.source[0], "Tom & Jerry say \"hi\".");
+  EXPECT_EQ(news.test.target[0], "Tom & Jerry sagen hallo.");
+  EXPECT_EQ(news.train.source.size(), 2u);
 }
 
 }  // namespace
