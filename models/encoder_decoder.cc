@@ -94,6 +94,25 @@ at::Tensor EncoderDecoderImpl::decode(const at::Tensor& target_in, const at::Ten
   return head_.forward<at::Tensor>(x);
 }
 
+at::Tensor EncoderDecoderImpl::decode_step(const at::Tensor& tokens, int64_t position,
+                                           const at::Tensor& memory, const at::Tensor& source,
+                                           std::vector<at::Tensor>* cache) {
+  TORCH_CHECK(tokens.dim() == 2 && tokens.size(1) == 1, "decode_step: expected (B, 1) tokens");
+  TORCH_CHECK(position < config_.max_length, "EncoderDecoder: position ", position,
+              " exceeds max_length ", config_.max_length);
+  cache->resize(decoder_.size());
+  AttentionMask memory_mask;
+  memory_mask.key_mask = source.ne(config_.pad_id);
+  const double scale = std::sqrt(static_cast<double>(config_.transformer.width));
+  at::Tensor x = at::embedding(embedding_, tokens) * scale + positions_.narrow(0, position, 1);
+  for (size_t l = 0; l < decoder_.size(); ++l) {
+    x = decoder_[l]->forward_step(x, &(*cache)[l], memory, &memory_mask);
+  }
+  x = decoder_norm_.forward<at::Tensor>(x).squeeze(1);  // (B, d)
+  if (head_.is_empty()) return at::matmul(x, embedding_.t());
+  return head_.forward<at::Tensor>(x);
+}
+
 at::Tensor EncoderDecoderImpl::forward(const at::Tensor& source, const at::Tensor& target_in,
                                        AttentionObservation* observation) {
   return decode(target_in, encode(source, observation), source, observation);

@@ -46,6 +46,12 @@ class EncoderDecoderImpl : public torch::nn::Module {
                     const at::Tensor& source, AttentionObservation* observation = nullptr);
   at::Tensor forward(const at::Tensor& source, const at::Tensor& target_in,
                      AttentionObservation* observation = nullptr);
+  // Incremental decoding (eval mode): logits (B, vocab) for the next token after `tokens`
+  // (B, 1), the target token at `position`, with `cache` holding each decoder layer's
+  // self-attention inputs of the earlier positions (start with an empty vector; reorder its
+  // tensors' rows with index_select to follow beams). Equals decode() on the whole prefix.
+  at::Tensor decode_step(const at::Tensor& tokens, int64_t position, const at::Tensor& memory,
+                         const at::Tensor& source, std::vector<at::Tensor>* cache);
 
   const EncoderDecoderConfig& config() const { return config_; }
 

@@ -70,4 +70,21 @@ at::Tensor TransformerBlockImpl::forward(const at::Tensor& x, const AttentionMas
   return residual(h, norm2_, [&](const at::Tensor& in) { return mlp_(in); });
 }
 
+at::Tensor TransformerBlockImpl::forward_step(const at::Tensor& x, at::Tensor* self_cache,
+                                              const at::Tensor& memory,
+                                              const AttentionMask* memory_mask) {
+  at::Tensor h = residual(x, norm1_, [&](const at::Tensor& in) {
+    *self_cache = self_cache->defined() ? at::cat({*self_cache, in}, 1) : in;
+    // The new query against every position so far: causal by construction.
+    return attn_(in, *self_cache, nullptr, nullptr);
+  });
+  if (!cross_attn_.is_empty()) {
+    TORCH_CHECK(memory.defined(), "TransformerBlock: a cross-attention block needs a memory");
+    h = residual(h, norm_cross_, [&](const at::Tensor& in) {
+      return cross_attn_(in, memory, memory_mask, nullptr);
+    });
+  }
+  return residual(h, norm2_, [&](const at::Tensor& in) { return mlp_(in); });
+}
+
 }  // namespace models

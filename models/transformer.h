@@ -52,6 +52,14 @@ class TransformerBlockImpl : public torch::nn::Module {
                      AttentionObservation* observation = nullptr, const at::Tensor& memory = {},
                      const AttentionMask* memory_mask = nullptr);
 
+  // Incremental decoding (eval mode): the block's output at one new position x (B, 1, d) of a
+  // causal stack, given `self_cache`, the self-attention inputs of the previous positions
+  // (B, t, d; undefined at the first), to which this position's is appended. Equals the last
+  // position of forward() on the whole prefix with a causal mask.
+  at::Tensor forward_step(const at::Tensor& x, at::Tensor* self_cache,
+                          const at::Tensor& memory = {},
+                          const AttentionMask* memory_mask = nullptr);
+
  private:
   // One residual sub-layer around `branch` under the configured placement.
   template <typename Branch>

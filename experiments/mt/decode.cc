@@ -18,11 +18,12 @@ std::vector<int64_t> row_lengths(const at::Tensor& source, int64_t pad) {
   return std::vector<int64_t>(n.data_ptr<int64_t>(), n.data_ptr<int64_t>() + n.numel());
 }
 
-// Log-probabilities (rows, vocab) of the next token after `prefix`, never pad or bos.
-at::Tensor next_log_probs(models::EncoderDecoder& model, const at::Tensor& prefix,
+// Log-probabilities (rows, vocab) of the next token after `last` (rows, 1) at `position`, never
+// pad or bos; `cache` holds the decoder's state of the earlier positions.
+at::Tensor next_log_probs(models::EncoderDecoder& model, const at::Tensor& last, int64_t position,
                           const at::Tensor& memory, const at::Tensor& source,
-                          const DecodeOptions& o) {
-  at::Tensor logits = model->decode(prefix, memory, source).select(1, -1).to(at::kFloat);
+                          std::vector<at::Tensor>* cache, const DecodeOptions& o) {
+  at::Tensor logits = model->decode_step(last, position, memory, source, cache).to(at::kFloat);
   logits.select(1, o.pad).fill_(-INFINITY);
   logits.select(1, o.bos).fill_(-INFINITY);
   return at::log_softmax(logits, -1);
@@ -59,10 +60,12 @@ std::vector<std::vector<int64_t>> greedy_search(models::EncoderDecoder& model,
   const at::Tensor memory = model->encode(source);
   std::vector<std::vector<int64_t>> out(B);
   std::vector<bool> done(B, false);
-  at::Tensor prefix = at::full({B, 1}, o.bos, at::kLong);
+  at::Tensor last = at::full({B, 1}, o.bos, at::kLong);
+  std::vector<at::Tensor> cache;
   int64_t open = B;
   for (int64_t t = 0; t < steps && open > 0; ++t) {
-    at::Tensor next = next_log_probs(model, prefix, memory, source, o).argmax(-1).contiguous();
+    at::Tensor next =
+        next_log_probs(model, last, t, memory, source, &cache, o).argmax(-1).contiguous();
     int64_t* tok = next.data_ptr<int64_t>();
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) {
@@ -78,7 +81,7 @@ std::vector<std::vector<int64_t>> greedy_search(models::EncoderDecoder& model,
       }
       if (done[b]) --open;
     }
-    prefix = at::cat({prefix, next.unsqueeze(1)}, 1);
+    last = next.unsqueeze(1);
   }
   return out;
 }
@@ -103,13 +106,15 @@ std::vector<std::vector<int64_t>> beam_search(models::EncoderDecoder& model,
   std::vector<std::vector<int64_t>> alive(B * K);
   std::vector<double> scores(B * K, kNegInf);
   for (int64_t b = 0; b < B; ++b) scores[b * K] = 0;  // one live beam at the start
-  at::Tensor prefix = at::full({B * K, 1}, o.bos, at::kLong);
+  at::Tensor last = at::full({B * K, 1}, o.bos, at::kLong);
+  std::vector<at::Tensor> cache;
   const auto finish = [&](int64_t b, double score, std::vector<int64_t> tokens) {
     const double length = static_cast<double>(tokens.size() + 1);  // with end-of-sentence
     finished[b].push_back({score / std::pow(length, o.length_penalty), std::move(tokens)});
   };
   for (int64_t t = 0; t < steps; ++t) {
-    at::Tensor logp = next_log_probs(model, prefix, memory, expanded, o).to(at::kDouble);
+    at::Tensor logp =
+        next_log_probs(model, last, t, memory, expanded, &cache, o).to(at::kDouble);
     const int64_t V = logp.size(1);
     at::Tensor total = logp + at::tensor(scores, at::kDouble).unsqueeze(1);  // (B*K, V)
     auto [values, indices] = total.view({B, K * V}).topk(std::min<int64_t>(2 * K, K * V), 1);
@@ -154,8 +159,9 @@ std::vector<std::vector<int64_t>> beam_search(models::EncoderDecoder& model,
     alive = std::move(next_alive);
     scores = std::move(next_scores);
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
-    at::Tensor parents = at::tensor(parent, at::kLong);
-    prefix = at::cat({prefix.index_select(0, parents), at::tensor(token, at::kLong).unsqueeze(1)}, 1);
+    const at::Tensor parents = at::tensor(parent, at::kLong);
+    for (auto& c : cache) c = c.index_select(0, parents);  // each row follows its parent beam
+    last = at::tensor(token, at::kLong).unsqueeze(1);
   }
   std::vector<std::vector<int64_t>> out(B);
   for (int64_t b = 0; b < B; ++b) {

@@ -1,6 +1,5 @@
-// Batched greedy and beam search for the encoder-decoder (experiments/mt/). The decoder is run
-// on the whole prefix at every step (no key/value cache): sentences here are short, and this
-// keeps the model's one forward path the only one.
+// Batched greedy and beam search for the encoder-decoder (experiments/mt/), one token per step
+// with the decoder's cache of earlier positions (models::EncoderDecoder::decode_step).
 //
 //   experiments::DecodeOptions options;   // beam 4, length penalty 1, max 1.5 x source + 10
 //   std::vector<std::vector<int64_t>> out = experiments::translate(model, sources, options);

@@ -74,6 +74,42 @@ TEST(EncoderDecoderTest, SourcePaddingChangesNothing) {
   }
 }
 
+// Incremental decoding step by step gives the logits of decode() on the whole prefix, for every
+// norm placement and with σReparam, including after reordering the cache's rows (beams).
+TEST(EncoderDecoderTest, DecodeStepEqualsDecodingThePrefix) {
+  for (NormPlacement p : {NormPlacement::kPostLN, NormPlacement::kPreLN, NormPlacement::kDeepNorm,
+                          NormPlacement::kNoNorm}) {
+    for (bool sigma : {false, true}) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(p)) + (sigma ? " σReparam" : ""));
+      at::manual_seed(7);
+      EncoderDecoderConfig c = tiny(p);
+      if (sigma) c.transformer.layers.reparam = Reparam::kSigmaReparam;
+      EncoderDecoder mt(c);
+      mt->eval();
+      at::NoGradGuard no_grad;
+      at::Tensor source = at::randint(1, 40, {3, 6}, at::kLong);
+      source[2].narrow(0, 4, 2).fill_(0);  // a padded source
+      const at::Tensor target = at::randint(1, 40, {3, 5}, at::kLong);
+      const at::Tensor memory = mt->encode(source);
+      const at::Tensor full = mt->decode(target, memory, source);  // (3, 5, 40)
+      std::vector<at::Tensor> cache;
+      for (int64_t t = 0; t < 5; ++t) {
+        const at::Tensor step = mt->decode_step(target.narrow(1, t, 1), t, memory, source, &cache);
+        EXPECT_TRUE(at::allclose(step, full.select(1, t), 1e-4, 1e-5)) << "position " << t;
+      }
+      // Reordered rows follow their new order.
+      const at::Tensor order = at::tensor(std::vector<int64_t>{2, 0, 1}, at::kLong);
+      std::vector<at::Tensor> moved = cache;
+      for (auto& m : moved) m = m.index_select(0, order);
+      const at::Tensor next = at::randint(1, 40, {3, 1}, at::kLong);
+      const at::Tensor a = mt->decode_step(next.index_select(0, order), 5, memory.index_select(0, order),
+                                           source.index_select(0, order), &moved);
+      const at::Tensor b = mt->decode_step(next, 5, memory, source, &cache);
+      EXPECT_TRUE(at::allclose(a, b.index_select(0, order), 1e-5, 1e-6));
+    }
+  }
+}
+
 TEST(EncoderDecoderTest, DeepNormTakesEachStacksConstants) {
   // With DeepNorm, the encoder's v weights start at beta_enc x the plain init and the decoder's
   // at beta_dec x (DeepNet's encoder-decoder formulas).
