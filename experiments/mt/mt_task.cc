@@ -109,6 +109,35 @@ std::string decode_ids(const datasets::Tokenizer& tokenizer, const std::vector<i
   return text;
 }
 
+std::vector<std::string> decode_all(const datasets::Tokenizer& tokenizer,
+                                    const std::vector<std::vector<int64_t>>& sequences) {
+  // One line per sequence: its pieces, then end-of-line (SentencePiece runs as a child process,
+  // so one call for the lot).
+  std::vector<int> pieces;
+  for (const auto& ids : sequences) {
+    for (int64_t id : ids) {
+      if (id != kMtPad && id != kMtBos && id != kMtEos) pieces.push_back(static_cast<int>(id - kMtIdOffset));
+    }
+    pieces.push_back(tokenizer.eos_id());
+  }
+  std::vector<std::string> out;
+  if (sequences.empty()) return out;
+  const std::string text = tokenizer.decode(pieces);
+  size_t start = 0;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      throw std::runtime_error("spm_decode returned " + std::to_string(i) + " lines for " +
+                               std::to_string(sequences.size()) + " sequences");
+    }
+    std::string line = text.substr(start, end - start);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out.push_back(std::move(line));
+    start = end + 1;
+  }
+  return out;
+}
+
 MtTask::MtTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
   const auto& mt = spec.mt();
   corpus_ = load_translation_corpus(spec);
@@ -246,9 +275,7 @@ std::vector<std::string> MtTask::decode_split(const EncodedSplit& split, size_t 
                                               const DecodeOptions& options) {
   n = std::min(n, split.source.size());
   const std::vector<std::vector<int64_t>> sources(split.source.begin(), split.source.begin() + n);
-  std::vector<std::string> out;
-  for (const auto& ids : translate(model_, sources, options)) out.push_back(decode_ids(tokenizer_, ids));
-  return out;
+  return decode_all(tokenizer_, translate(model_, sources, options));
 }
 
 Task::Evaluation MtTask::evaluate() {
@@ -308,11 +335,7 @@ std::vector<std::string> MtTask::translate_lines(const std::vector<std::string>&
       s.back() = kMtEos;
     }
   }
-  std::vector<std::string> out;
-  for (const auto& ids : translate(model_, sources, decode_options())) {
-    out.push_back(decode_ids(tokenizer_, ids));
-  }
-  return out;
+  return decode_all(tokenizer_, translate(model_, sources, decode_options()));
 }
 
 std::string MtTask::data_summary() const {

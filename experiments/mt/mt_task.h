@@ -32,6 +32,9 @@ std::vector<std::vector<int64_t>> encode_lines(const datasets::Tokenizer& tokeni
                                                const std::vector<std::string>& lines);
 // Text of model ids (pad, bos and eos dropped).
 std::string decode_ids(const datasets::Tokenizer& tokenizer, const std::vector<int64_t>& ids);
+// Texts of many id sequences, in one SentencePiece call.
+std::vector<std::string> decode_all(const datasets::Tokenizer& tokenizer,
+                                    const std::vector<std::vector<int64_t>>& sequences);
 
 class MtTask : public Task {
  public:

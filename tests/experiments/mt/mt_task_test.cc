@@ -94,6 +94,8 @@ TEST_F(MtTaskTest, VocabularyRoundTripsAndBatchesAreShifted) {
   }
   EXPECT_EQ(decode_ids(task.tokenizer(), ids[0]), corpus.valid.source[0]);
   EXPECT_EQ(decode_ids(task.tokenizer(), ids[2]), corpus.valid.target[0]);
+  EXPECT_EQ(decode_all(task.tokenizer(), ids),
+            (std::vector<std::string>{corpus.valid.source[0], "", corpus.valid.target[0]}));
   // The training loss is label-smoothed cross-entropy over real target tokens.
   const Task::Output out = task.train_forward(1, nullptr);
   EXPECT_GT(out.loss.item<double>(), 1.0);
