@@ -145,8 +145,9 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
   };
   const Figure figures[] = {
       {"_entropy_curves.png",
-       "Training loss and per-layer attention entropy at the highest lr, seed 0, one line per "
-       "variant."},
+       "Training loss and attention entropy over training, seed 0, one line per variant: at the "
+       "highest lr (in a sweep over depth or another x, at the largest x, one panel per stack "
+       "with its lowest layer)."},
       {"_series.png",
        "Final training loss, the headline metric and the lowest attention entropy (as a fraction "
        "of uniform) against the swept setting, one line per method (means over seeds)."},
