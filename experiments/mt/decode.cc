@@ -29,6 +29,13 @@ at::Tensor next_log_probs(models::EncoderDecoder& model, const at::Tensor& last,
   return at::log_softmax(logits, -1);
 }
 
+// Each row's token budget (max_target_length of its non-pad length).
+std::vector<int64_t> row_budgets(const at::Tensor& source, const DecodeOptions& o) {
+  std::vector<int64_t> budget = row_lengths(source, o.pad);
+  for (int64_t& b : budget) b = max_target_length(b, o);
+  return budget;
+}
+
 }  // namespace
 
 int64_t max_target_length(int64_t source_length, const DecodeOptions& o) {
@@ -53,9 +60,7 @@ std::vector<std::vector<int64_t>> greedy_search(models::EncoderDecoder& model,
                                                 const at::Tensor& source,
                                                 const DecodeOptions& o) {
   const int64_t B = source.size(0);
-  const std::vector<int64_t> lengths = row_lengths(source, o.pad);
-  std::vector<int64_t> budget(B);
-  for (int64_t b = 0; b < B; ++b) budget[b] = max_target_length(lengths[b], o);
+  const std::vector<int64_t> budget = row_budgets(source, o);
   const int64_t steps = *std::max_element(budget.begin(), budget.end());
   const at::Tensor memory = model->encode(source);
   std::vector<std::vector<int64_t>> out(B);
@@ -90,9 +95,7 @@ std::vector<std::vector<int64_t>> beam_search(models::EncoderDecoder& model,
                                               const at::Tensor& source,
                                               const DecodeOptions& o) {
   const int64_t B = source.size(0), K = o.beam_size;
-  const std::vector<int64_t> lengths = row_lengths(source, o.pad);
-  std::vector<int64_t> budget(B);
-  for (int64_t b = 0; b < B; ++b) budget[b] = max_target_length(lengths[b], o);
+  const std::vector<int64_t> budget = row_budgets(source, o);
   const int64_t steps = *std::max_element(budget.begin(), budget.end());
   const at::Tensor expanded = source.repeat_interleave(K, 0);  // (B*K, S)
   const at::Tensor memory = model->encode(expanded);

@@ -98,17 +98,6 @@ std::vector<std::vector<int64_t>> encode_lines(const datasets::Tokenizer& tokeni
   return out;
 }
 
-std::string decode_ids(const datasets::Tokenizer& tokenizer, const std::vector<int64_t>& ids) {
-  std::vector<int> pieces;
-  for (int64_t id : ids) {
-    if (id == kMtPad || id == kMtBos || id == kMtEos) continue;
-    pieces.push_back(static_cast<int>(id - kMtIdOffset));
-  }
-  std::string text = tokenizer.decode(pieces);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 std::vector<std::string> decode_all(const datasets::Tokenizer& tokenizer,
                                     const std::vector<std::vector<int64_t>>& sequences) {
   // One line per sequence: its pieces, then end-of-line (SentencePiece runs as a child process,
@@ -136,6 +125,10 @@ std::vector<std::string> decode_all(const datasets::Tokenizer& tokenizer,
     start = end + 1;
   }
   return out;
+}
+
+std::string decode_ids(const datasets::Tokenizer& tokenizer, const std::vector<int64_t>& ids) {
+  return decode_all(tokenizer, {ids}).front();
 }
 
 MtTask::MtTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
