@@ -1,0 +1,52 @@
+// The default speech corpus: real English sentences (State of the Union addresses) spoken by
+// espeak-ng with many voices (accents x voice variants, random speed and pitch), written as
+// 16-bit WAV files with transcripts in LibriSpeech's layout (datasets/speech_corpus.h), and an
+// unseen-synthesiser test spoken by flite's voices (awb, rms, slt: CMU ARCTIC speakers).
+//
+// Splits (every sentence in one split only):
+//   train       training sentences, training voices
+//   valid       held-out sentences, training voices
+//   test        held-out sentences, held-out voice variants (speakers never heard in training)
+//   test-flite  held-out sentences, flite's voices (another synthesiser altogether)
+// Deterministic: the same options give the same bytes (tests/datasets:speech_synth_test). No
+// LibTorch; tools/setup.sh runs it through //datasets:make_speech_corpus.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace datasets {
+
+struct SpeechSynthOptions {
+  std::string text_dir;  // the SOTU folder (*.txt), default $SIGMA_DATA/sotu
+  std::string out;       // corpus folder, written atomically (out.tmp renamed)
+  uint64_t seed = 1;
+  int64_t train = 4000, valid = 200, test = 300, test_flite = 300;  // utterances per split
+  int64_t min_words = 4, max_words = 12;  // sentence length in words
+  int jobs = 2;                           // synthesiser processes at a time
+};
+
+// One voice: the synthesiser and its arguments.
+struct SynthVoice {
+  std::string synthesiser;  // "espeak-ng" or "flite"
+  std::string name;         // e.g. "en-gb-scotland+m3" or "slt"
+};
+
+// The voices of each split (training voices for train and valid).
+std::vector<SynthVoice> training_voices();
+std::vector<SynthVoice> held_out_voices();
+std::vector<SynthVoice> flite_voices();
+
+// Sentences of `text` that suit speech: min..max words of letters and apostrophes (commas and
+// final punctuation allowed, hyphens read as spaces), no digits, no abbreviations or acronyms.
+std::vector<std::string> speakable_sentences(const std::string& text, int64_t min_words,
+                                             int64_t max_words);
+
+// Writes the corpus; `progress` gets (done, total) now and then. Throws std::runtime_error
+// naming the program and utterance when a synthesiser is missing or fails.
+void synthesize_speech_corpus(const SpeechSynthOptions& options,
+                              const std::function<void(int64_t, int64_t)>& progress = {});
+
+}  // namespace datasets
