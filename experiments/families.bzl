@@ -11,6 +11,7 @@ FAMILIES = {
     "vit": ["vit_sigma", "vit_baseline"],
     "lm": ["wikitext_lm", "wikitext_lm_baseline"],
     "mt": ["wmt_sigma", "wmt_postln"],
+    "speech": ["librispeech", "librispeech_baseline"],
 }
 
 def family_files(proto):

@@ -34,6 +34,8 @@ datasets::TextCorpus load_corpus(const DataSpec& data) {
     case DataSpec::IMAGENET_FOLDER:
     case DataSpec::GETTEXT_DE:
     case DataSpec::PARALLEL_TEXT:
+    case DataSpec::SPEECH_SYNTH:
+    case DataSpec::LIBRISPEECH:
     case DataSpec::DATASET_UNSPECIFIED:
       break;
   }
