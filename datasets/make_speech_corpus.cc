@@ -16,7 +16,7 @@
 ABSL_FLAG(std::string, out, "", "corpus folder (default $SIGMA_DATA/speech)");
 ABSL_FLAG(std::string, text_dir, "", "sentence source, *.txt (default $SIGMA_DATA/sotu)");
 ABSL_FLAG(uint64_t, seed, 1, "sentence, voice, speed and pitch choices");
-ABSL_FLAG(int64_t, train, 4000, "training utterances");
+ABSL_FLAG(int64_t, train, 10000, "training utterances");
 ABSL_FLAG(int64_t, valid, 200, "validation utterances (held-out sentences, training voices)");
 ABSL_FLAG(int64_t, test, 300, "test utterances (held-out sentences and voices)");
 ABSL_FLAG(int64_t, test_flite, 300, "flite test utterances (held-out sentences, flite voices)");

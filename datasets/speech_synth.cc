@@ -51,6 +51,8 @@ std::string read_file(const fs::path& path) {
   return s.str();
 }
 
+std::string count_of(size_t n, const char* what) { return std::to_string(n) + " " + what; }
+
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Runs argv[0] with argv, returns its pid.
@@ -189,6 +191,27 @@ std::vector<std::string> speakable_sentences(const std::string& text, int64_t mi
   return out;
 }
 
+std::string brown_plain_text(const std::string& tagged) {
+  std::string out;
+  std::istringstream lines(tagged);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream tokens(line);
+    std::string sentence;
+    for (std::string token; tokens >> token;) {
+      const size_t slash = token.rfind('/');
+      const std::string word = slash == std::string::npos ? token : token.substr(0, slash);
+      if (word.empty() || word == "``" || word == "''") continue;
+      const bool punctuation = word.size() == 1 && std::strchr(",.;:?!", word[0]) != nullptr;
+      if (!punctuation && !sentence.empty()) sentence.push_back(' ');
+      sentence += word;
+    }
+    if (sentence.empty()) continue;
+    if (std::strchr(".?!", sentence.back()) == nullptr) sentence.push_back('.');
+    out += sentence + "\n";
+  }
+  return out;
+}
+
 void synthesize_speech_corpus(const SpeechSynthOptions& o,
                               const std::function<void(int64_t, int64_t)>& progress) {
   const std::string text_dir = o.text_dir.empty() ? data_dir() + "/sotu" : o.text_dir;
@@ -207,6 +230,25 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
     for (auto& s : speakable_sentences(read_file(f), o.min_words, o.max_words)) {
       if (seen.insert(normalize_transcript(s)).second) sentences.push_back(std::move(s));
     }
+  }
+  std::string sources = count_of(files.size(), "State of the Union addresses");
+  if (o.use_brown) {
+    const std::string brown = o.brown_dir.empty() ? data_dir() + "/brown" : o.brown_dir;
+    std::vector<fs::path> brown_files;
+    if (fs::is_directory(brown, error)) {
+      for (const auto& e : fs::directory_iterator(brown, error)) {
+        const std::string name = e.path().filename().string();
+        if (name.size() == 4 && name[0] == 'c') brown_files.push_back(e.path());
+      }
+    }
+    if (brown_files.empty()) throw std::runtime_error(missing_data_message("the Brown corpus (c[a-r][0-9][0-9])", brown));
+    std::sort(brown_files.begin(), brown_files.end());
+    for (const auto& f : brown_files) {
+      for (auto& s : speakable_sentences(brown_plain_text(read_file(f)), o.min_words, o.max_words)) {
+        if (seen.insert(normalize_transcript(s)).second) sentences.push_back(std::move(s));
+      }
+    }
+    sources += ", " + count_of(brown_files.size(), "Brown corpus files");
   }
   Rng rng{o.seed};
   for (size_t i = sentences.size(); i > 1; --i) std::swap(sentences[i - 1], sentences[rng.below(i)]);
@@ -274,8 +316,8 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
   run_jobs(jobs, o.jobs, progress);
   std::ofstream(tmp / "SPEAKERS.txt") << speakers.str();
   std::ofstream(tmp / "MANIFEST") << "generator: datasets/speech_synth.h\nseed: " << o.seed
-                                  << "\ntext: State of the Union addresses (" << files.size()
-                                  << " files), " << sentences.size() << " speakable sentences of "
+                                  << "\ntext: " << sources << "; " << sentences.size()
+                                  << " speakable sentences of "
                                   << o.min_words << "-" << o.max_words << " words\n";
   fs::remove_all(out, error);
   fs::rename(tmp, out);

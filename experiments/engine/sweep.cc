@@ -41,7 +41,11 @@ absl::StatusOr<SweepSpec> load_sweep(const std::string& path) {
     problems.push_back("name: must be set, letters, digits, '_' or '-' (it names runs/<name>/)");
   }
   if (sweep.variant_size() == 0) problems.push_back("variant: at least one is needed");
-  if (sweep.lr_size() == 0) problems.push_back("lr: at least one is needed");
+  bool every_variant_has_lrs = sweep.variant_size() > 0;
+  for (const auto& v : sweep.variant()) every_variant_has_lrs &= v.lr_size() > 0;
+  if (sweep.lr_size() == 0 && !every_variant_has_lrs) {
+    problems.push_back("lr: at least one is needed (or one list per variant)");
+  }
   if (sweep.seed_size() == 0) problems.push_back("seed: at least one is needed");
   std::set<std::string> names;
   for (int i = 0; i < sweep.variant_size(); ++i) {
@@ -63,13 +67,20 @@ absl::StatusOr<SweepSpec> load_sweep(const std::string& path) {
       problems.push_back("x_label: must name the x axis when variants set series and x");
     }
   }
-  std::set<double> lrs;
-  for (int i = 0; i < sweep.lr_size(); ++i) {
-    if (!(sweep.lr(i) > 0) || !std::isfinite(sweep.lr(i))) {
-      problems.push_back(absl::StrCat("lr[", i, "]: must be a positive number; got ", sweep.lr(i)));
-    } else if (!lrs.insert(sweep.lr(i)).second) {
-      problems.push_back(absl::StrCat("lr[", i, "]: ", sweep.lr(i), " appears twice"));
+  const auto check_lrs = [&](const google::protobuf::RepeatedField<double>& list,
+                            const std::string& at) {
+    std::set<double> lrs;
+    for (int i = 0; i < list.size(); ++i) {
+      if (!(list[i] > 0) || !std::isfinite(list[i])) {
+        problems.push_back(absl::StrCat(at, "lr[", i, "]: must be a positive number; got ", list[i]));
+      } else if (!lrs.insert(list[i]).second) {
+        problems.push_back(absl::StrCat(at, "lr[", i, "]: ", list[i], " appears twice"));
+      }
     }
+  };
+  check_lrs(sweep.lr(), "");
+  for (int i = 0; i < sweep.variant_size(); ++i) {
+    check_lrs(sweep.variant(i).lr(), absl::StrCat("variant[", i, "]."));
   }
   std::set<int64_t> seeds;
   for (int i = 0; i < sweep.seed_size(); ++i) {
@@ -87,6 +98,12 @@ absl::StatusOr<SweepSpec> load_sweep(const std::string& path) {
   return sweep;
 }
 
+int64_t distinct_learning_rates(const sigma_reparam::SweepSpec& sweep) {
+  std::set<double> lrs(sweep.lr().begin(), sweep.lr().end());
+  for (const auto& v : sweep.variant()) lrs.insert(v.lr().begin(), v.lr().end());
+  return static_cast<int64_t>(lrs.size());
+}
+
 absl::StatusOr<std::vector<PlannedRun>> plan_sweep(const std::string& path,
                                                    const std::string& workspace,
                                                    const std::string& runs_root) {
@@ -98,7 +115,7 @@ absl::StatusOr<std::vector<PlannedRun>> plan_sweep(const std::string& path,
   for (int i = 0; i < sweep->variant_size(); ++i) {
     const auto& v = sweep->variant(i);
     const std::string spec_path = v.spec()[0] == '/' ? v.spec() : workspace + "/" + v.spec();
-    for (double lr : sweep->lr()) {
+    for (double lr : v.lr_size() > 0 ? v.lr() : sweep->lr()) {
       for (int64_t seed : sweep->seed()) {
         PlannedRun run;
         run.variant = v.name();

@@ -33,7 +33,11 @@ struct PlannedRun {
 // Parses and checks a sweep file (names, at least one variant, lr and seed, no duplicates).
 absl::StatusOr<sigma_reparam::SweepSpec> load_sweep(const std::string& path);
 
-// Every variant x lr x seed of the sweep at `path`, in that order. Spec paths are relative to
+// Learning rates across the sweep and its variants' own lists, counted once each.
+int64_t distinct_learning_rates(const sigma_reparam::SweepSpec& sweep);
+
+// Every variant x lr x seed of the sweep at `path`, in that order (a variant's own lr list, if
+// it has one, instead of the sweep's). Spec paths are relative to
 // `workspace`; `runs_root` (absolute, or relative to `workspace`) holds <sweep name>/. Each run's
 // spec is loaded with its overrides and validated; the first problem fails the whole plan,
 // naming the sweep file, the variant and the spec's own error.

@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_describe)) {
     const auto sweep = experiments::load_sweep(sweep_path);  // loaded by plan_sweep already
     std::cout << "name " << sweep->name() << "\n"
-              << "learning_rates " << sweep->lr_size() << "\n";
+              << "learning_rates " << experiments::distinct_learning_rates(*sweep) << "\n";
     for (const auto& claim : sweep->claim()) {
       std::cout << "claim " << sigma_reparam::ClaimCheck::Rule_Name(claim.rule()) << "\n";
     }

@@ -68,6 +68,7 @@ void check_speech_spec(const sigma_reparam::ExperimentSpec& spec, SpecChecker& c
   c.expect(s.max_seconds() > 0, "speech.max_seconds", absl::StrCat(s.max_seconds(), " must be > 0"));
   c.expect(s.eval_utterances() >= 0, "speech.eval_utterances", "must be >= 0");
   c.expect(s.beam_size() >= 1, "speech.beam_size", absl::StrCat(s.beam_size(), " must be >= 1"));
+  c.expect(s.headline() != SpeechSpec::METRIC_UNSPECIFIED, "speech.headline", "must be WER or CER");
   const auto d = spec.data().dataset();
   c.expect(d == DataSpec::SPEECH_SYNTH || d == DataSpec::LIBRISPEECH, "data.dataset",
            absl::StrCat(DataSpec::Dataset_Name(d),

@@ -1,6 +1,10 @@
 #include "experiments/speech/speech_task.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+#include <unistd.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
@@ -31,6 +35,73 @@ int64_t ctc_min_positions(const std::vector<int64_t>& labels) {
   return n;
 }
 
+// FNV-1a 64 of `s`, continuing from `h`.
+uint64_t fnv1a(const std::string& s, uint64_t h) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// Features of `chosen`, from the cache $SIGMA_DATA/speech-features/<split>-<key>.pt when one
+// matches (the key covers every audio file's path, size and time, and the feature settings),
+// else computed in parallel (one utterance per task) and cached for the next run. Stored as
+// float16 (the features are normalised to unit variance).
+std::vector<at::Tensor> cached_features(const std::string& split,
+                                        const std::vector<const datasets::Utterance*>& chosen,
+                                        const sigma_reparam::SpeechSpec& s) {
+  uint64_t key = fnv1a(absl::StrCat("log-mel v1/", s.n_mels(), "/", s.f_max(), "/"), 1469598103934665603ull);
+  std::error_code error;
+  for (const datasets::Utterance* u : chosen) {
+    const auto size = std::filesystem::file_size(u->audio_path, error);
+    const auto time = std::filesystem::last_write_time(u->audio_path, error).time_since_epoch().count();
+    key = fnv1a(absl::StrCat(std::filesystem::absolute(u->audio_path).string(), "|", size, "|", time, "\n"), key);
+  }
+  const std::string dir = datasets::data_dir() + "/speech-features";
+  const std::string path = absl::StrFormat("%s/%s-%016x.pt", dir, split, key);
+  std::vector<at::Tensor> out;
+  if (std::filesystem::exists(path, error)) {
+    try {
+      torch::serialize::InputArchive archive;
+      archive.load_from(path);
+      at::Tensor all, frames;
+      archive.read("features", all);
+      archive.read("frames", frames);
+      if (frames.numel() == static_cast<int64_t>(chosen.size())) {
+        const at::Tensor f32 = all.to(at::kFloat);
+        int64_t at = 0;
+        for (int64_t i = 0; i < frames.numel(); ++i) {
+          const int64_t n = frames[i].item<int64_t>();
+          out.push_back(f32.narrow(0, at, n).clone());
+          at += n;
+        }
+        return out;
+      }
+    } catch (const std::exception&) {
+      out.clear();  // unreadable: computed again below and rewritten
+    }
+  }
+  out.resize(chosen.size());
+  at::parallel_for(0, static_cast<int64_t>(chosen.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) out[i] = speech_features(chosen[i]->audio_path, s);
+  });
+  // Every run sees the values the cache holds, whether it computed them or read them.
+  std::vector<int64_t> frames;
+  for (auto& f : out) {
+    f = f.to(at::kHalf).to(at::kFloat);
+    frames.push_back(f.size(0));
+  }
+  try {  // a cache that cannot be written only costs the next run this time again
+    std::filesystem::create_directories(dir, error);
+    torch::serialize::OutputArchive archive;
+    archive.write("features", at::cat(out, 0).to(at::kHalf));
+    archive.write("frames", at::tensor(frames, at::kLong));
+    const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
+    archive.save_to(tmp);
+    std::filesystem::rename(tmp, path, error);
+  } catch (const std::exception&) {
+  }
+  return out;
+}
+
 SpeechData load_split(const std::string& dir, const sigma_reparam::ExperimentSpec& spec,
                       bool training) {
   std::error_code error;
@@ -42,8 +113,18 @@ SpeechData load_split(const std::string& dir, const sigma_reparam::ExperimentSpe
   SpeechData data;
   data.name = split.name;
   data.speakers = split.speakers;
-  for (const datasets::Utterance& u : split.utterances) {
-    at::Tensor f = speech_features(u.audio_path, s);
+  // data.train_subset: N training utterances evenly spaced over the split (every speaker's
+  // utterances are consecutive, so the subset keeps the variety of voices).
+  std::vector<const datasets::Utterance*> chosen;
+  const size_t total = split.utterances.size();
+  const size_t subset = training && spec.data().train_subset() > 0
+                            ? std::min<size_t>(spec.data().train_subset(), total)
+                            : total;
+  for (size_t i = 0; i < subset; ++i) chosen.push_back(&split.utterances[i * total / subset]);
+  std::vector<at::Tensor> features = cached_features(split.name, chosen, s);
+  for (size_t k = 0; k < chosen.size(); ++k) {
+    const datasets::Utterance& u = *chosen[k];
+    at::Tensor f = std::move(features[k]);
     std::vector<int64_t> labels = datasets::char_labels(u.transcript);
     const int64_t frames = f.size(0);
     if (training && (frames > s.max_seconds() * 100 ||
@@ -274,10 +355,14 @@ std::string SpeechTask::data_summary() const {
 
 std::vector<sigma_reparam::MetricInfo> SpeechTask::metrics() const {
   const SpeechSplits splits = speech_splits(spec_);
-  return {
+  std::vector<sigma_reparam::MetricInfo> test = {
       metric_info("test_wer", absl::StrCat("test WER (", splits.test, ")"), "WER",
                   /*higher_is_better=*/false, /*percent=*/true, /*precision=*/2),
-      metric_info("test_cer", absl::StrCat("test CER (", splits.test, ")"), "CER", false, true, 2),
+      metric_info("test_cer", absl::StrCat("test CER (", splits.test, ")"), "CER", false, true, 2)};
+  if (spec_.speech().headline() == sigma_reparam::SpeechSpec::CER) std::swap(test[0], test[1]);
+  return {
+      test[0],
+      test[1],
       metric_info("test_second_wer", absl::StrCat("test WER (", splits.second_test, ")"),
                   absl::StrCat("WER ", splits.second_test), false, true, 2),
       metric_info("test_second_cer", absl::StrCat("test CER (", splits.second_test, ")"),

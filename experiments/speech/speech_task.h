@@ -45,7 +45,8 @@ class SpeechTask : public Task {
   // CTC loss per character, WER and CER (greedy) on the first speech.eval_utterances
   // validation utterances.
   Evaluation evaluate() override;
-  // WER and CER of prefix beam search on the test split and the second test split.
+  // WER and CER of prefix beam search on the test split and the second test split. The
+  // headline is test WER (test CER with speech.headline CER).
   bool test(Evaluation* out) override;
   bool probe(models::AttentionObservation* observation) override;  // 4 validation utterances
   std::vector<sigma_reparam::MetricInfo> metrics() const override;

@@ -32,6 +32,13 @@ TEST(SpeechSynthTest, SpeakableSentences) {
   EXPECT_EQ(normalize_transcript(s[1]), "our well being depends on peace and on work");
 }
 
+TEST(SpeechSynthTest, BrownPlainText) {
+  const std::string tagged =
+      "\n\n\tThe/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' ,/, then/rb left/vbd ./.\n"
+      "\n\tWhy/wrb not/*\n";
+  EXPECT_EQ(brown_plain_text(tagged), "The jury said no evidence, then left.\nWhy not.\n");
+}
+
 std::map<std::string, std::string> files_of(const fs::path& dir) {
   std::map<std::string, std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
@@ -54,6 +61,7 @@ TEST(SpeechSynthTest, SameSeedSameBytes) {
          "Trade between nations has grown again. The army and the navy stand ready.";
   SpeechSynthOptions o;
   o.text_dir = (root / "text").string();
+  o.use_brown = false;
   o.train = 3;
   o.valid = 1;
   o.test = 2;
@@ -85,6 +93,7 @@ TEST(SpeechSynthTest, TooFewSentencesIsAnError) {
   std::ofstream(root / "a.txt") << "Only one sentence is here today.";
   SpeechSynthOptions o;
   o.text_dir = root.string();
+  o.use_brown = false;
   o.out = (root / "out").string();
   EXPECT_THROW(synthesize_speech_corpus(o), std::runtime_error);
 }

@@ -34,8 +34,11 @@ TEST(SweepTest, ShippedSweepsPlanIntoValidRuns) {
     ASSERT_TRUE(plan.ok()) << plan.status();
     auto sweep = load_sweep(path.string());
     ASSERT_TRUE(sweep.ok());
-    EXPECT_EQ(plan->size(),
-              static_cast<size_t>(sweep->variant_size() * sweep->lr_size() * sweep->seed_size()));
+    size_t runs = 0;
+    for (const auto& v : sweep->variant()) {
+      runs += (v.lr_size() > 0 ? v.lr_size() : sweep->lr_size()) * sweep->seed_size();
+    }
+    EXPECT_EQ(plan->size(), runs);
     std::set<std::string> dirs;
     for (const auto& run : *plan) {
       EXPECT_TRUE(dirs.insert(run.dir).second) << "two runs share " << run.dir;
@@ -48,7 +51,11 @@ TEST(SweepTest, ShippedSweepsPlanIntoValidRuns) {
       EXPECT_EQ(run.spec.sweep_run().variant(), run.variant);
       EXPECT_EQ(run.spec.sweep_run().lr(), run.lr);
       EXPECT_EQ(run.spec.sweep_run().seed(), run.seed);
-      EXPECT_EQ(run.spec.sweep_run().overrides_size(), sweep->set_size());
+      int variant_sets = 0;
+      for (const auto& v : sweep->variant()) {
+        if (v.name() == run.variant) variant_sets = v.set_size();
+      }
+      EXPECT_EQ(run.spec.sweep_run().overrides_size(), sweep->set_size() + variant_sets);
     }
   }
   EXPECT_GE(sweeps, 2);
@@ -89,6 +96,31 @@ TEST(SweepTest, RejectsBadSweepsNamingTheField) {
 
   auto missing = load_sweep("no/such/sweep.textproto");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SweepTest, VariantLearningRatesReplaceTheSweeps) {
+  const std::string spec = "experiments/vit/specs/collapse/baseline_lr3e-2.textproto";
+  const std::string path = write(
+      "variant_lr.textproto",
+      "name: \"s\"\nlr: [1e-3, 3e-3]\nseed: [0]\n"
+      "variant { name: \"sgd\" spec: \"" + spec + "\" lr: [0.1, 0.3, 1.0] }\n"
+      "variant { name: \"adam\" spec: \"" + spec + "\" }\n");
+  auto plan = plan_sweep(path, ".", "runs");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  std::vector<std::string> names;
+  for (const auto& run : *plan) names.push_back(run.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"sgd_lr1e-1", "sgd_lr3e-1", "sgd_lr1e0", "adam_lr1e-3",
+                                             "adam_lr3e-3"}));
+  EXPECT_EQ(distinct_learning_rates(*load_sweep(path)), 5);
+  // Without a sweep list, every variant needs its own; bad variant rates are named.
+  auto bad = load_sweep(write("variant_lr_bad.textproto",
+                              "name: \"s\"\nseed: [0]\n"
+                              "variant { name: \"a\" spec: \"x\" lr: [0.1, -1] }\n"
+                              "variant { name: \"b\" spec: \"x\" }\n"));
+  ASSERT_FALSE(bad.ok());
+  const std::string m(bad.status().message());
+  EXPECT_NE(m.find("lr: at least one is needed (or one list per variant)"), std::string::npos) << m;
+  EXPECT_NE(m.find("variant[0].lr[1]: must be a positive number"), std::string::npos) << m;
 }
 
 TEST(SweepTest, AnInvalidRunFailsTheWholePlan) {
