@@ -56,4 +56,13 @@ at::Tensor random_crop_flip(const at::Tensor& images, int64_t padding, double fi
   return out;
 }
 
+std::vector<int64_t> length_bucketed_batch(int64_t examples, int64_t batch_size,
+                                           at::Generator& generator) {
+  const int64_t window = std::min(examples, 4 * batch_size);
+  const int64_t start = at::randint(0, examples - window + 1, {1}, generator, at::kLong).item<int64_t>();
+  at::Tensor pick =
+      at::randperm(window, generator, at::kLong).narrow(0, 0, std::min(batch_size, window)) + start;
+  return std::vector<int64_t>(pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + pick.numel());
+}
+
 }  // namespace datasets

@@ -7,6 +7,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace datasets {
 
@@ -31,6 +32,12 @@ class EpochBatcher {
   int64_t cached_epoch_ = -1;
   at::Tensor permutation_;
 };
+
+// A batch of examples of similar length from `examples` sorted by length: a window of
+// 4 x batch_size consecutive examples at a random place, and batch_size of them drawn from it in
+// random order (every example reachable, little padding).
+std::vector<int64_t> length_bucketed_batch(int64_t examples, int64_t batch_size,
+                                           at::Generator& generator);
 
 // Random crop after padding by `padding` pixels of value `fill`, then a random horizontal flip
 // with probability 1/2 when `flip`. images: (B, C, H, W) -> (B, C, H, W).

@@ -227,15 +227,11 @@ void MtTask::make_batch(const EncodedSplit& split, const std::vector<int64_t>& i
 }
 
 Task::Output MtTask::train_forward(int64_t step, models::AttentionObservation* observation) {
-  // A window of 4 x batch pairs of similar length (train_ is sorted by length) at a random
-  // place, and a random batch from it: little padding, every pair reachable.
-  const int64_t B = spec_.data().batch_size(), N = static_cast<int64_t>(train_.source.size());
-  const int64_t window = std::min(N, 4 * B);
+  // Pairs of similar length (train_ is sorted by length).
   at::Generator gen = datasets::make_generator(
       datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x3A7ull, step));
-  const int64_t start = at::randint(0, N - window + 1, {1}, gen, at::kLong).item<int64_t>();
-  at::Tensor pick = at::randperm(window, gen, at::kLong).narrow(0, 0, std::min(B, window)) + start;
-  std::vector<int64_t> index(pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + pick.numel());
+  const std::vector<int64_t> index = datasets::length_bucketed_batch(
+      static_cast<int64_t>(train_.source.size()), spec_.data().batch_size(), gen);
   at::Tensor source, target_in, target_out;
   make_batch(train_, index, &source, &target_in, &target_out);
   at::Tensor logits = model_->forward(source, target_in, observation);

@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_split.h"
+#include <absl/strings/str_split.h>
+#include "core/paths.h"
 #include "experiments/engine/checkpoint.h"
 #include "experiments/engine/experiment_main.h"
 #include "experiments/engine/spec_io.h"
@@ -46,7 +47,8 @@ int transcribe(const std::string& run_dir) {
                                                       : spec->speech().beam_size();
   for (const std::string& path :
        std::vector<std::string>(absl::StrSplit(absl::GetFlag(FLAGS_transcribe), ','))) {
-    const at::Tensor f = experiments::speech_features(path, spec->speech());
+    // Relative paths are taken from the workspace, as --spec's.
+    const at::Tensor f = experiments::speech_features(core::resolve_input(path), spec->speech());
     at::Tensor out_lengths;
     const at::Tensor logits =
         model->forward(f.unsqueeze(0), at::tensor({f.size(0)}, at::kLong), &out_lengths);

@@ -234,15 +234,11 @@ void SpeechTask::make_batch(const SpeechData& data, const std::vector<int64_t>& 
 }
 
 Task::Output SpeechTask::train_forward(int64_t step, models::AttentionObservation* observation) {
-  // A window of 4 x batch utterances of similar length at a random place, and a random batch
-  // from it (train_ is sorted by length).
-  const int64_t B = spec_.data().batch_size(), N = static_cast<int64_t>(train_.size());
-  const int64_t window = std::min(N, 4 * B);
+  // Utterances of similar length (train_ is sorted by length).
   at::Generator gen = datasets::make_generator(
       datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x5BEEull, step));
-  const int64_t start = at::randint(0, N - window + 1, {1}, gen, at::kLong).item<int64_t>();
-  at::Tensor pick = at::randperm(window, gen, at::kLong).narrow(0, 0, std::min(B, window)) + start;
-  std::vector<int64_t> index(pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + pick.numel());
+  const std::vector<int64_t> index = datasets::length_bucketed_batch(
+      static_cast<int64_t>(train_.size()), spec_.data().batch_size(), gen);
   at::Tensor features, lengths, targets, target_lengths;
   make_batch(train_, index, &features, &lengths, &targets, &target_lengths);
   const auto& aug = spec_.speech().spec_augment();
