@@ -157,15 +157,27 @@ void judge_collapse_at_high_lr(const ClaimCheck& check, const SweepSummary& swee
 }
 
 // The method at its best lr is within `ratio` of the baseline at its best lr.
-void judge_matches_baseline(const ClaimCheck& check, const SweepSummary& sweep, ClaimResult& c) {
+// MATCHES_BASELINE, or with `outperforms` OUTPERFORMS_BASELINE.
+void judge_against_baseline(const ClaimCheck& check, const SweepSummary& sweep, bool outperforms,
+                            ClaimResult& c) {
   const auto& h = sweep.headline;
-  c.rule = absl::StrFormat(
-      "`%s` reaches a mean %s %s the baseline's (`%s`), each method at its best lr of the "
-      "sweep (no diverged seed there)",
-      check.method(), h.label(),
-      h.higher_is_better() ? absl::StrFormat("at least 1/%.2f of", check.ratio())
-                           : absl::StrFormat("at most %.2fx", check.ratio()),
-      check.baseline());
+  if (outperforms) {
+    c.rule = absl::StrFormat(
+        "`%s` reaches a mean %s %s the baseline's (`%s`), each method at its best lr of the "
+        "sweep (no diverged seed there)",
+        check.method(), h.label(),
+        h.higher_is_better() ? absl::StrFormat("above %.2fx", check.ratio())
+                             : absl::StrFormat("below 1/%.2f of", check.ratio()),
+        check.baseline());
+  } else {
+    c.rule = absl::StrFormat(
+        "`%s` reaches a mean %s %s the baseline's (`%s`), each method at its best lr of the "
+        "sweep (no diverged seed there)",
+        check.method(), h.label(),
+        h.higher_is_better() ? absl::StrFormat("at least 1/%.2f of", check.ratio())
+                             : absl::StrFormat("at most %.2fx", check.ratio()),
+        check.baseline());
+  }
   auto best = [&](const std::string& method) -> const SweepCell* {
     const SweepCell* b = nullptr;
     for (const auto& cell : sweep.cells) {
@@ -192,7 +204,9 @@ void judge_matches_baseline(const ClaimCheck& check, const SweepSummary& sweep, 
                            experiments::format_spread(h, base->summary.headline_std), base->lr,
                            check.method(), metric(sweep, sig->summary.headline_mean),
                            experiments::format_spread(h, sig->summary.headline_std), sig->lr, r);
-  const bool ok = h.higher_is_better() ? r >= 1 / check.ratio() : r <= check.ratio();
+  const bool ok =
+      outperforms ? (h.higher_is_better() ? r > check.ratio() : r < 1 / check.ratio())
+                  : (h.higher_is_better() ? r >= 1 / check.ratio() : r <= check.ratio());
   c.verdict = ok ? Verdict::kHeld : Verdict::kNotHeld;
 }
 
@@ -342,7 +356,10 @@ ClaimResult judge_claim(const ClaimCheck& check, const SweepSummary& sweep,
       judge_collapse_at_high_lr(check, sweep, c);
       break;
     case ClaimCheck::MATCHES_BASELINE:
-      judge_matches_baseline(check, sweep, c);
+      judge_against_baseline(check, sweep, /*outperforms=*/false, c);
+      break;
+    case ClaimCheck::OUTPERFORMS_BASELINE:
+      judge_against_baseline(check, sweep, /*outperforms=*/true, c);
       break;
     case ClaimCheck::TRAINS_WHERE_BASELINE_FAILS:
       judge_trains_where_baseline_fails(check, runs, sweep.collapse_fraction, x_label, c);
@@ -355,6 +372,18 @@ ClaimResult judge_claim(const ClaimCheck& check, const SweepSummary& sweep,
   return c;
 }
 
+namespace {
+
+// "ADAMW with weight decay 0, schedule COSINE with 40 warmup steps".
+std::string training_text(const sigma_reparam::ExperimentSpec& s) {
+  return absl::StrCat(sigma_reparam::OptimizerSpec::Kind_Name(s.optimizer().kind()),
+                      " with weight decay ", absl::StrFormat("%g", s.optimizer().weight_decay()),
+                      ", schedule ", sigma_reparam::ScheduleSpec::Kind_Name(s.schedule().kind()),
+                      " with ", s.schedule().warmup_steps(), " warmup steps");
+}
+
+}  // namespace
+
 std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::string& sweep_path,
                              const std::vector<RunRecord>& runs, const SweepSummary& summary) {
   // One representative run per variant, in sweep order.
@@ -363,6 +392,11 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
   for (const RunRecord& run : runs) {
     by_variant.emplace(variant_name(run), &run);
     seeds.insert(run.spec.run().seed());
+  }
+  // Whether every variant trains alike (else each variant line says how it trains).
+  bool same_training = true;
+  for (const auto& [name, run] : by_variant) {
+    same_training &= training_text(run->spec) == training_text(by_variant.begin()->second->spec);
   }
   std::string md = absl::StrCat(sweep.description(), " (`", sweep_path, "`).\n\n");
   std::vector<std::string> lrs;
@@ -392,15 +426,15 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
       }
     }
     const auto& d = s.data();
-    const auto& o = s.optimizer();
     absl::StrAppend(
         &md, " Every run: a ", model, " on ",
         sigma_reparam::DataSpec::Dataset_Name(d.dataset()), " (batch ", d.batch_size(),
         d.eval_subset() > 0 ? absl::StrCat(", evaluated on the first ", d.eval_subset(), " held-out examples") : "",
-        "), ", sigma_reparam::OptimizerSpec::Kind_Name(o.kind()), " with weight decay ",
-        absl::StrFormat("%g", o.weight_decay()), ", schedule ",
-        sigma_reparam::ScheduleSpec::Kind_Name(s.schedule().kind()), " with ",
-        s.schedule().warmup_steps(), " warmup steps, ", any->result.total_steps(), " steps.");
+        "), ",
+        same_training
+            ? training_text(s) + ", "
+            : "the optimiser and schedule of its variant (below), ",
+        any->result.total_steps(), " steps.");
   }
   absl::StrAppend(&md, absl::StrFormat(
                            " Headline metric: %s (%s is better). Uniform attention over the "
@@ -414,6 +448,9 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
     const auto it = by_variant.find(v.name());
     absl::StrAppend(&md, "- `", v.name(), "`: ",
                     it == by_variant.end() ? "(no finished run)" : it->second->spec.description(),
+                    it == by_variant.end() || same_training
+                        ? ""
+                        : absl::StrCat("; ", training_text(it->second->spec)),
                     " (`", v.spec(), "`",
                     v.set_size() > 0 ? absl::StrCat(" with ", absl::StrJoin(v.set(), " ")) : "",
                     ")\n");

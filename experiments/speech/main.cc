@@ -6,14 +6,14 @@
 // Either trains any speech spec (--spec=...). After training, --transcribe decodes WAV or FLAC
 // files with the run's checkpoint:
 //   bazel run //experiments:librispeech -- --transcribe=/path/to/utterance.flac
-#include <absl/flags/flag.h>
 #include <ATen/ATen.h>
+#include <absl/flags/flag.h>
+#include <absl/strings/str_split.h>
 
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include <absl/strings/str_split.h>
 #include "core/paths.h"
 #include "experiments/engine/checkpoint.h"
 #include "experiments/engine/experiment_main.h"

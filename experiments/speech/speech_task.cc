@@ -2,18 +2,17 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 #include <unistd.h>
-#include <absl/strings/str_cat.h>
-#include <absl/strings/str_format.h>
 
 #include <algorithm>
-#include <numeric>
 #include <filesystem>
-#include <set>
-#include <tuple>
+#include <numeric>
 #include <stdexcept>
+#include <tuple>
 
 #include "datasets/audio.h"
 #include "datasets/augment.h"

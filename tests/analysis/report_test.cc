@@ -148,6 +148,20 @@ TEST(ReportTest, MatchesBaselineFollowsTheMetricDirection) {
   check.set_ratio(1.05);
   c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
   EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
+  // The opposite rule: the method must beat the baseline by more than the ratio. sigma's best
+  // (110) is 1.1x the baseline's best (100): the baseline is better, so not held either way
+  // round; with the roles swapped, the baseline (100) beats sigma (110) by 1.1x, above 1.05.
+  check.set_rule(sigma_reparam::ClaimCheck::OUTPERFORMS_BASELINE);
+  c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
+  EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
+  EXPECT_NE(c.rule.find("below 1/1.05 of"), std::string::npos) << c.rule;
+  check.set_baseline("sigma");
+  check.set_method("baseline");
+  c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
+  EXPECT_EQ(c.verdict, Verdict::kHeld) << c.ours;
+  check.set_ratio(1.15);
+  c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
+  EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
 }
 
 TEST(ReportTest, SettingComesFromTheSweepFileAndTheRecords) {
