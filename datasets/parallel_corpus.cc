@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/hash.h"
 #include "datasets/data_dir.h"
 
 namespace datasets {
@@ -109,14 +110,6 @@ std::string clean_side(const std::string& s) {
   return collapse_whitespace(normalize_quotes(strip_accelerator(strip_accelerator(s, '_'), '&')));
 }
 
-// FNV-1a 64 of `s`, continuing from `h` (the offset basis starts a new hash).
-uint64_t fnv1a64(const std::string& s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
@@ -214,19 +207,19 @@ ParallelCorpus build_parallel_corpus(const std::string& name,
       ++c.duplicates;  // the smallest target of a source came first
       continue;
     }
-    const double u = static_cast<double>(fnv1a64(kept[i].first) % 1000000) / 1e6;
+    const double u = static_cast<double>(core::fnv1a64(kept[i].first) % 1000000) / 1e6;
     ParallelSplit& split = u < test_fraction                    ? c.test
                            : u < test_fraction + valid_fraction ? c.valid
                                                                 : c.train;
     split.source.push_back(kept[i].first);
     split.target.push_back(kept[i].second);
   }
-  uint64_t h = fnv1a64("");
+  uint64_t h = core::fnv1a64("");
   for (const ParallelSplit* split : {&c.train, &c.valid, &c.test}) {
     for (size_t i = 0; i < split->source.size(); ++i) {
-      h = fnv1a64(split->target[i] + '\t', fnv1a64(split->source[i] + '\t', h));
+      h = core::fnv1a64(split->target[i] + '\t', core::fnv1a64(split->source[i] + '\t', h));
     }
-    h = fnv1a64("\xFF", h);  // split boundary
+    h = core::fnv1a64("\xFF", h);  // split boundary
   }
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));

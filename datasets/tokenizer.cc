@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/hash.h"
 #include "datasets/data_dir.h"
 
 // SentencePiece runs as Debian's command-line tools (spm_train, spm_encode, spm_decode) in child
@@ -22,13 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::string temp_path(const std::string& tag) {
   static int counter = 0;
@@ -106,8 +100,8 @@ bool blank(const std::string& line) {
 
 std::string tokenizer_cache_name(const std::string& corpus, const std::string& train_text,
                                  const TokenizerOptions& options) {
-  uint64_t h = fnv1a(train_text);
-  h = fnv1a(options.model_type + "/" + std::to_string(options.vocab_size) + "/sp0.1.97/v1", h);
+  uint64_t h = core::fnv1a64(train_text);
+  h = core::fnv1a64(options.model_type + "/" + std::to_string(options.vocab_size) + "/sp0.1.97/v1", h);
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
   std::string safe;

@@ -34,12 +34,13 @@ SpeechSplits speech_splits(const sigma_reparam::ExperimentSpec& spec) {
   const bool libri = spec.data().dataset() == DataSpec::LIBRISPEECH;
   SpeechSplits out;
   out.root = !spec.data().path().empty() ? spec.data().path() : datasets::data_dir() + "/speech";
-  const auto pick = [](const std::string& set, const char* synth, const char* librispeech,
-                       bool libri) { return !set.empty() ? set : std::string(libri ? librispeech : synth); };
-  out.train = pick(s.train_split(), "train", "train-clean-100", libri);
-  out.valid = pick(s.valid_split(), "valid", "dev-clean", libri);
-  out.test = pick(s.test_split(), "test", "test-clean", libri);
-  out.second_test = pick(s.second_test_split(), "test-flite", "test-other", libri);
+  const auto pick = [libri](const std::string& set, const char* synth, const char* librispeech) {
+    return !set.empty() ? set : std::string(libri ? librispeech : synth);
+  };
+  out.train = pick(s.train_split(), "train", "train-clean-100");
+  out.valid = pick(s.valid_split(), "valid", "dev-clean");
+  out.test = pick(s.test_split(), "test", "test-clean");
+  out.second_test = pick(s.second_test_split(), "test-flite", "test-other");
   return out;
 }
 

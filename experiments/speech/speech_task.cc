@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "core/hash.h"
 #include "datasets/audio.h"
 #include "datasets/augment.h"
 #include "datasets/data_dir.h"
@@ -34,12 +35,6 @@ int64_t ctc_min_positions(const std::vector<int64_t>& labels) {
   return n;
 }
 
-// FNV-1a 64 of `s`, continuing from `h`.
-uint64_t fnv1a(const std::string& s, uint64_t h) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 // Features of `chosen`, from the cache $SIGMA_DATA/speech-features/<split>-<key>.pt when one
 // matches (the key covers every audio file's path, size and time, and the feature settings),
 // else computed in parallel (one utterance per task) and cached for the next run. Stored as
@@ -47,12 +42,12 @@ uint64_t fnv1a(const std::string& s, uint64_t h) {
 std::vector<at::Tensor> cached_features(const std::string& split,
                                         const std::vector<const datasets::Utterance*>& chosen,
                                         const sigma_reparam::SpeechSpec& s) {
-  uint64_t key = fnv1a(absl::StrCat("log-mel v1/", s.n_mels(), "/", s.f_max(), "/"), 1469598103934665603ull);
+  uint64_t key = core::fnv1a64(absl::StrCat("log-mel v1/", s.n_mels(), "/", s.f_max(), "/"));
   std::error_code error;
   for (const datasets::Utterance* u : chosen) {
     const auto size = std::filesystem::file_size(u->audio_path, error);
     const auto time = std::filesystem::last_write_time(u->audio_path, error).time_since_epoch().count();
-    key = fnv1a(absl::StrCat(std::filesystem::absolute(u->audio_path).string(), "|", size, "|", time, "\n"), key);
+    key = core::fnv1a64(absl::StrCat(std::filesystem::absolute(u->audio_path).string(), "|", size, "|", time, "\n"), key);
   }
   const std::string dir = datasets::data_dir() + "/speech-features";
   const std::string path = absl::StrFormat("%s/%s-%016x.pt", dir, split, key);

@@ -3,26 +3,19 @@
 // (lowest layer entropy below 10% of the uniform value) or diverges, for each of 3 seeds, while
 // σReparam without LayerNorm at the same learning rate does not, completes, and lowers its loss.
 // The settings are those of experiments/lm/sweeps/lm.textproto, with 120 steps instead of 180.
-#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
 #include "analysis/run_reader.h"
 #include "experiments/lm/lm_task.h"
 #include "experiments/engine/spec_io.h"
-#include "experiments/engine/trainer.h"
+#include "tests/repro/repro_run.h"
 
 namespace {
 
 using sigma_reparam::RunResult;
-
-std::string tmp(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
 
 // Uniform attention over a causal window of 64: the mean over queries of log(i + 1).
 double uniform_entropy(int context) {
@@ -38,12 +31,7 @@ RunResult train_spec(const std::string& spec_file, int seed, const std::string& 
                       " } schedule { warmup_steps: 20 } optimizer { lr: 3e-2 } "
                       "data { eval_subset: 20 }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
-  at::set_num_threads(2);
-  experiments::LmTask task(*spec);
-  experiments::RunOptions options;
-  options.run_dir = dir;
-  options.progress = false;
-  return experiments::train(*spec, task, options);
+  return repro::train_quietly<experiments::LmTask>(*spec, dir);
 }
 
 TEST(LmCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
@@ -51,12 +39,12 @@ TEST(LmCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
   for (int seed = 0; seed < 3; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     const RunResult base = train_spec("experiments/lm/specs/baseline.textproto", seed,
-                                      tmp("lm/baseline" + std::to_string(seed)));
+                                      repro::tmp("lm/baseline" + std::to_string(seed)));
     EXPECT_TRUE(base.status() == RunResult::DIVERGED || base.min_entropy() < collapsed)
         << "baseline min entropy " << base.min_entropy() << " (line " << collapsed << "), "
         << RunResult::Status_Name(base.status());
 
-    const std::string dir = tmp("lm/sigma" + std::to_string(seed));
+    const std::string dir = repro::tmp("lm/sigma" + std::to_string(seed));
     const RunResult sig = train_spec("experiments/lm/specs/sigma_reparam.textproto", seed, dir);
     ASSERT_EQ(sig.status(), RunResult::COMPLETED) << sig.reason();
     EXPECT_GT(sig.min_entropy(), collapsed) << "σReparam min entropy " << sig.min_entropy();

@@ -4,32 +4,25 @@
 // in at least 2 of 3 seeds, while σReparam + post-LN trains in all 3: it completes, keeps its
 // attention above the collapse line and gets below the plateau. The depth is the sweep's shallowest
 // (6L-6L), where plain post-LN already fails here (README.md, "Translation").
-#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "analysis/run_reader.h"
 #include "analysis/series.h"
 #include "experiments/engine/spec_io.h"
-#include "experiments/engine/trainer.h"
 #include "experiments/mt/mt_task.h"
+#include "tests/repro/repro_run.h"
 
 namespace {
 
 using sigma_reparam::RunResult;
 
-std::string tmp(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
-
 // Trains `spec_file` with the depth sweep's overrides (fewer held-out sentences) as a run of the
 // series `series` at x 6, and reads its record back.
 analysis::RunRecord train_spec(const std::string& spec_file, const std::string& series, int seed) {
-  const std::string dir = tmp("mt/" + series + std::to_string(seed));
+  const std::string dir = repro::tmp("mt/" + series + std::to_string(seed));
   auto spec = experiments::load_spec(
       spec_file,
       {"run { steps: 250 eval_interval: 0 log_interval: 10 checkpoint_interval: 0 seed: " +
@@ -39,12 +32,7 @@ analysis::RunRecord train_spec(const std::string& spec_file, const std::string& 
        "sweep_run { sweep: \"mt_repro\" variant: \"" + series + "\" lr: 0.01 seed: " +
            std::to_string(seed) + " series: \"" + series + "\" x: 6 }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
-  at::set_num_threads(2);
-  experiments::MtTask task(*spec);
-  experiments::RunOptions options;
-  options.run_dir = dir;
-  options.progress = false;
-  experiments::train(*spec, task, options);
+  repro::train_quietly<experiments::MtTask>(*spec, dir);
   auto run = analysis::read_run(dir, /*with_metrics=*/true);
   EXPECT_TRUE(run.ok()) << run.status();
   return *run;

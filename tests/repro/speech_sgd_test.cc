@@ -6,29 +6,22 @@
 // every run starts: the CTC plateau). The main spec's model (6 blocks of width 128), 2 threads.
 // The comparison with the AdamW + warmup baseline needs the sweep's or the main run's budget
 // (README.md, "Speech recognition"): this early the baseline has not left the plateau yet.
-#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "analysis/run_reader.h"
 #include "experiments/engine/spec_io.h"
-#include "experiments/engine/trainer.h"
 #include "experiments/speech/speech_task.h"
+#include "tests/repro/repro_run.h"
 
 namespace {
 
 using sigma_reparam::RunResult;
 
-std::string tmp(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
-
 analysis::RunRecord train_seed(int seed) {
-  const std::string dir = tmp("speech/sigma_post_ln_sgd_s" + std::to_string(seed));
+  const std::string dir = repro::tmp("speech/sigma_post_ln_sgd_s" + std::to_string(seed));
   auto spec = experiments::load_spec(
       "experiments/speech/specs/sigma_post_ln_sgd.textproto",
       {"run { steps: 350 eval_interval: 0 log_interval: 10 checkpoint_interval: 0 seed: " +
@@ -36,12 +29,7 @@ analysis::RunRecord train_seed(int seed) {
        " } optimizer { lr: 0.3 } schedule { kind: CONSTANT } data { eval_subset: 20 } "
        "speech { eval_utterances: 100 beam_size: 1 }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
-  at::set_num_threads(2);
-  experiments::SpeechTask task(*spec);
-  experiments::RunOptions options;
-  options.run_dir = dir;
-  options.progress = false;
-  experiments::train(*spec, task, options);
+  repro::train_quietly<experiments::SpeechTask>(*spec, dir);
   auto run = analysis::read_run(dir, /*with_metrics=*/true);
   EXPECT_TRUE(run.ok()) << run.status();
   return *run;

@@ -3,11 +3,9 @@
 // without LayerNorm keeps its entropy and its loss falls. Three seeds each, 100 steps, on
 // Fashion-MNIST ($SIGMA_DATA, tools/setup.sh). Also checks that the run records, the table
 // summary and the figure are produced from the runs.
-#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -15,17 +13,12 @@
 #include "analysis/report.h"
 #include "analysis/run_reader.h"
 #include "experiments/engine/spec_io.h"
-#include "experiments/engine/trainer.h"
 #include "experiments/vit/vit_task.h"
+#include "tests/repro/repro_run.h"
 
 namespace {
 
 using sigma_reparam::RunResult;
-
-std::string tmp(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
 
 // Collapse: the lowest per-layer mean entropy under 10% of log T (uniform attention).
 const double kLogT = std::log(17.0);
@@ -40,16 +33,11 @@ RunResult train_spec(const std::string& spec_file, const std::string& variant, i
                   " } data { eval_subset: 500 } sweep_run { sweep: \"repro\" variant: \"" +
                   variant + "\" lr: 0.03 seed: " + std::to_string(seed) + " }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
-  at::set_num_threads(2);
-  experiments::VitTask task(*spec);
-  experiments::RunOptions options;
-  options.run_dir = dir;
-  options.progress = false;
-  return experiments::train(*spec, task, options);
+  return repro::train_quietly<experiments::VitTask>(*spec, dir);
 }
 
 TEST(VitCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
-  const std::string root = tmp("collapse_runs");
+  const std::string root = repro::tmp("collapse_runs");
   for (int seed = 0; seed < 3; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     RunResult base =
@@ -83,7 +71,7 @@ TEST(VitCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
   for (const auto& g : groups) EXPECT_EQ(analysis::summarize(g.runs).runs, 3);
   std::vector<analysis::EntropySeries> series;
   for (const auto& r : *runs) series.push_back(analysis::entropy_series(r));
-  analysis::draw_entropy_figure(series, 4, "pngcairo", tmp("collapse.png"));
+  analysis::draw_entropy_figure(series, 4, "pngcairo", repro::tmp("collapse.png"));
 
   // The report judges claim 2 (σReparam prevents the collapse) and claim 3 (every trained head
   // sits above the Theorem 3.1 bound) held on these records.
