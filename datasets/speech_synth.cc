@@ -51,8 +51,6 @@ std::string read_file(const fs::path& path) {
   return s.str();
 }
 
-std::string count_of(size_t n, const char* what) { return std::to_string(n) + " " + what; }
-
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Runs argv[0] with argv, returns its pid.
@@ -231,7 +229,7 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
       if (seen.insert(normalize_transcript(s)).second) sentences.push_back(std::move(s));
     }
   }
-  std::string sources = count_of(files.size(), "State of the Union addresses");
+  std::string sources = std::to_string(files.size()) + " State of the Union addresses";
   if (o.use_brown) {
     const std::string brown = o.brown_dir.empty() ? data_dir() + "/brown" : o.brown_dir;
     std::vector<fs::path> brown_files;
@@ -248,7 +246,7 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
         if (seen.insert(normalize_transcript(s)).second) sentences.push_back(std::move(s));
       }
     }
-    sources += ", " + count_of(brown_files.size(), "Brown corpus files");
+    sources += ", " + std::to_string(brown_files.size()) + " Brown corpus files";
   }
   Rng rng{o.seed};
   for (size_t i = sentences.size(); i > 1; --i) std::swap(sentences[i - 1], sentences[rng.below(i)]);

@@ -130,7 +130,6 @@ SpeechData load_split(const std::string& dir, const sigma_reparam::ExperimentSpe
     data.features.push_back(std::move(f));
     data.labels.push_back(std::move(labels));
     data.transcripts.push_back(u.transcript);
-    data.ids.push_back(u.id);
   }
   if (data.size() == 0) throw std::runtime_error(dir + ": no usable utterances");
   return data;
@@ -152,7 +151,6 @@ void sort_by_frames(SpeechData* d) {
     sorted.features.push_back(d->features[i]);
     sorted.labels.push_back(std::move(d->labels[i]));
     sorted.transcripts.push_back(std::move(d->transcripts[i]));
-    sorted.ids.push_back(std::move(d->ids[i]));
   }
   *d = std::move(sorted);
 }

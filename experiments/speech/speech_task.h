@@ -21,7 +21,7 @@ struct SpeechData {
   std::string name;
   std::vector<at::Tensor> features;           // (frames, n_mels), normalised
   std::vector<std::vector<int64_t>> labels;   // CTC labels of the transcript
-  std::vector<std::string> transcripts, ids;
+  std::vector<std::string> transcripts;
   double seconds = 0;
   int64_t speakers = 0;
   int64_t left_out = 0;  // training utterances too long, or too short for their transcript
@@ -52,8 +52,6 @@ class SpeechTask : public Task {
   std::vector<sigma_reparam::MetricInfo> metrics() const override;
   std::string test_summary() const override { return test_summary_; }
   std::string data_summary() const override;
-
-  models::SpeechCtc& network() { return model_; }
 
  private:
   // Features (B, T, F), lengths (B), concatenated targets and their lengths of `index`.
