@@ -3,6 +3,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
@@ -278,6 +279,91 @@ void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vecto
   }
 }
 
+// Robustness over a grid: the method fails nowhere, the baseline fails in some cell, and the method
+// matches or beats the reference on average over the grid.
+void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& sweep,
+                                  const std::vector<RunRecord>& runs, ClaimResult& c) {
+  const auto& h = sweep.headline;
+  const std::vector<std::string> base_names = absl::StrSplit(check.baseline(), ',', absl::SkipEmpty());
+  const std::vector<std::string> method_names = absl::StrSplit(check.method(), ',', absl::SkipEmpty());
+  const std::vector<std::string> reference_names =
+      absl::StrSplit(check.reference(), ',', absl::SkipEmpty());
+  auto in = [](const std::vector<std::string>& names, const std::string& v) {
+    return std::find(names.begin(), names.end(), v) != names.end();
+  };
+  c.rule = absl::StrFormat(
+      "a run *fails* when it diverged, its attention collapsed (below %g%% of uniform), or its %s "
+      "is no better than its `%s`; held when no `%s` run fails, some `%s` cell (variant, lr) fails "
+      "in at least half of its seeds, and the mean over the grid of `%s`'s %s is %s that of `%s`; "
+      "partly held when the method fails nowhere but only one of the other two holds",
+      100 * sweep.collapse_fraction, h.label(), check.plateau_metric(), check.method(),
+      check.baseline(), check.method(), h.label(),
+      h.higher_is_better() ? absl::StrFormat("at least 1/%.2f of", check.ratio())
+                           : absl::StrFormat("at most %.2fx", check.ratio()),
+      check.reference());
+  auto fails = [&](const RunRecord& run) {
+    if (run.result.status() != RunResult::COMPLETED) return true;
+    if (collapsed(run, sweep.collapse_fraction)) return true;
+    double value = 0;
+    if (!run_headline(run, h, &value)) return true;
+    const auto plateau = run.result.metrics().find(check.plateau_metric());
+    if (check.plateau_metric().empty() || plateau == run.result.metrics().end()) return false;
+    return !experiments::is_better(h, value, plateau->second);
+  };
+  // Failures per cell, and the mean of the cell means of each group.
+  std::map<std::pair<std::string, double>, std::pair<int, int>> cell_fails;  // failed, runs
+  for (const RunRecord& run : runs) {
+    auto& f = cell_fails[{variant_name(run), run.result.identity().lr()}];
+    f.first += fails(run) ? 1 : 0;
+    f.second += 1;
+  }
+  struct Group {
+    int failed = 0, runs = 0, failing_cells = 0, cells = 0;
+    double mean = 0;
+    int with_headline = 0;
+  };
+  auto group = [&](const std::vector<std::string>& names) {
+    Group g;
+    for (const auto& [key, f] : cell_fails) {
+      if (!in(names, key.first)) continue;
+      g.failed += f.first;
+      g.runs += f.second;
+      g.cells += 1;
+      if (2 * f.first >= f.second) g.failing_cells += 1;
+    }
+    for (const auto& cell : sweep.cells) {
+      if (!in(names, cell.method) || cell.summary.with_headline == 0) continue;
+      g.mean += cell.summary.headline_mean;
+      g.with_headline += 1;
+    }
+    if (g.with_headline > 0) g.mean /= g.with_headline;
+    return g;
+  };
+  const Group base = group(base_names), method = group(method_names), ref = group(reference_names);
+  if (base.runs == 0 || method.runs == 0 || ref.runs == 0) {
+    c.ours = "no finished runs of all three groups";
+    c.verdict = Verdict::kNotRun;
+    return;
+  }
+  auto describe = [&](const std::string& name, const Group& g) {
+    return absl::StrFormat("`%s`: %d/%d runs failed, %d/%d cells failing, mean %s %s", name,
+                           g.failed, g.runs, g.failing_cells, g.cells, h.short_label(),
+                           g.with_headline > 0 ? metric(sweep, g.mean) : std::string("-"));
+  };
+  const bool matches = method.with_headline > 0 && ref.with_headline > 0 &&
+                       (h.higher_is_better() ? method.mean >= ref.mean / check.ratio()
+                                             : method.mean <= ref.mean * check.ratio());
+  c.ours = absl::StrCat(describe(check.method(), method), "; ", describe(check.baseline(), base),
+                        "; ", describe(check.reference(), ref));
+  if (method.failed == 0 && base.failing_cells > 0 && matches) {
+    c.verdict = Verdict::kHeld;
+  } else if (method.failed == 0 && (base.failing_cells > 0 || matches)) {
+    c.verdict = Verdict::kPartly;
+  } else {
+    c.verdict = Verdict::kNotHeld;
+  }
+}
+
 }  // namespace
 
 const SweepCell* SweepSummary::cell(const std::string& method, double lr) const {
@@ -363,6 +449,9 @@ ClaimResult judge_claim(const ClaimCheck& check, const SweepSummary& sweep,
       break;
     case ClaimCheck::TRAINS_WHERE_BASELINE_FAILS:
       judge_trains_where_baseline_fails(check, runs, sweep.collapse_fraction, x_label, c);
+      break;
+    case ClaimCheck::ROBUST_ACROSS_SETTINGS:
+      judge_robust_across_settings(check, sweep, runs, c);
       break;
     case ClaimCheck::RULE_UNSPECIFIED:
       c.rule = "none given";

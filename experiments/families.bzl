@@ -12,6 +12,7 @@ FAMILIES = {
     "lm": ["wikitext_lm", "wikitext_lm_baseline"],
     "mt": ["wmt_sigma", "wmt_postln"],
     "speech": ["librispeech", "librispeech_baseline"],
+    "simclr": ["simclr", "simclr_baseline"],
 }
 
 def family_files(proto):

@@ -57,7 +57,11 @@ struct VitConfig {
   int64_t image_size = 28;
   int64_t patch_size = 7;
   int64_t channels = 1;
+  // 0: no head; forward() returns the class token's features (width), e.g. for SimCLR.
   int64_t num_classes = 10;
+  // The patch embedding keeps its random initialisation: its parameters never require gradient
+  // (MoCo v3's frozen random patch projection, Chen et al. 2021).
+  bool frozen_patch_embed = false;
 };
 
 struct CausalLmConfig {

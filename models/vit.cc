@@ -23,6 +23,9 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
   LayerFactory make(t.layers);
   patch_embed_ = make.patch_conv(c.channels, d, c.patch_size);
   register_module("patch_embed", patch_embed_.ptr());
+  if (c.frozen_patch_embed) {
+    for (auto& p : patch_embed_.ptr()->parameters()) p.requires_grad_(false);
+  }
   cls_token_ = register_parameter("cls_token", at::empty({1, 1, d}));
   pos_embed_ = register_parameter("pos_embed", at::empty({1, num_patches_ + 1, d}));
   sigma::trunc_normal_(cls_token_, 0.02);
@@ -38,7 +41,8 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
               ? make.norm(d)
               : torch::nn::AnyModule(torch::nn::Identity());
   register_module("norm", norm_.ptr());
-  head_ = make.linear(Role::kHead, d, c.num_classes);
+  head_ = c.num_classes > 0 ? make.linear(Role::kHead, d, c.num_classes)
+                           : torch::nn::AnyModule(torch::nn::Identity());
   register_module("head", head_.ptr());
 }
 

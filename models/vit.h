@@ -25,7 +25,7 @@ class VisionTransformerImpl : public torch::nn::Module {
  public:
   explicit VisionTransformerImpl(const VitConfig& config);
 
-  // images: (B, C, H, W) -> logits (B, num_classes)
+  // images: (B, C, H, W) -> logits (B, num_classes), or features (B, width) when num_classes is 0
   at::Tensor forward(const at::Tensor& images, AttentionObservation* observation = nullptr);
 
   const VitConfig& config() const { return config_; }

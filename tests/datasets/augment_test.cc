@@ -58,5 +58,75 @@ TEST(AugmentTest, MixSeedSeparatesNeighbours) {
   EXPECT_EQ(mix_seed(5, 9), mix_seed(5, 9));
 }
 
+// The SimCLR views (augment_view): deterministic in the generator's seed, pixels stay in [0, 1],
+// and with every random transform switched off a view is the image itself.
+TEST(AugmentViewTest, DeterministicInTheSeedAndInRange) {
+  at::manual_seed(0);
+  at::Tensor images = at::rand({6, 1, 28, 28});
+  ViewAugment o;
+  at::Generator g1 = make_generator(mix_seed(5, 1)), g2 = make_generator(mix_seed(5, 1)),
+                g3 = make_generator(mix_seed(5, 2));
+  at::Tensor a = augment_view(images, o, 28, g1), b = augment_view(images, o, 28, g2),
+             c = augment_view(images, o, 28, g3);
+  EXPECT_EQ(a.sizes(), images.sizes());
+  EXPECT_TRUE(at::equal(a, b));
+  EXPECT_FALSE(at::allclose(a, c));
+  EXPECT_GE(a.min().item<float>(), 0.0f);
+  EXPECT_LE(a.max().item<float>(), 1.0f);
+  // The second view from the same generator differs from the first.
+  EXPECT_FALSE(at::allclose(augment_view(images, o, 28, g1), a));
+  // Another output size.
+  EXPECT_EQ(augment_view(images, o, 14, g1).sizes(), (at::IntArrayRef{6, 1, 14, 14}));
+}
+
+TEST(AugmentViewTest, IdentityWhenEveryTransformIsOff) {
+  at::manual_seed(1);
+  at::Tensor images = at::rand({3, 1, 28, 28});
+  ViewAugment o;
+  o.min_scale = 1.0;  // the crop is the whole image
+  o.min_ratio = o.max_ratio = 1.0;
+  o.flip = false;
+  o.jitter_probability = 0;
+  o.blur_probability = 0;
+  o.noise_std = 0;
+  at::Generator gen = make_generator(9);
+  EXPECT_TRUE(at::allclose(augment_view(images, o, 28, gen), images, 0, 1e-5));
+  // Flips on: each output is the image or its mirror.
+  o.flip = true;
+  at::Tensor out = augment_view(images, o, 28, gen);
+  for (int64_t b = 0; b < 3; ++b) {
+    EXPECT_TRUE(at::allclose(out[b], images[b], 0, 1e-5) ||
+                at::allclose(out[b], images[b].flip({-1}), 0, 1e-5));
+  }
+}
+
+TEST(AugmentViewTest, JitterAndBlurChangeContrastAndSmoothness) {
+  at::Tensor checker = (at::arange(28).view({28, 1}) + at::arange(28).view({1, 28})).remainder(2)
+                           .to(at::kFloat).view({1, 1, 28, 28}).repeat({8, 1, 1, 1});
+  ViewAugment o;
+  o.min_scale = 1.0;
+  o.min_ratio = o.max_ratio = 1.0;
+  o.flip = false;
+  o.jitter_probability = 0;
+  o.noise_std = 0;
+  o.blur_probability = 1.0;
+  at::Generator gen = make_generator(4);
+  at::Tensor blurred = augment_view(checker, o, 28, gen);
+  // A blur averages neighbouring black and white pixels: contrast falls with the blur's sigma
+  // (drawn in [0.1, 2]; at 0.1 it is nearly none), to under half in most images.
+  auto spread_of = [](const at::Tensor& x) {
+    return std::get<0>(x.flatten(1).max(1)) - std::get<0>(x.flatten(1).min(1));
+  };
+  at::Tensor spread = spread_of(blurred);
+  EXPECT_LT(spread.mean().item<double>(), 0.7) << spread;
+  EXPECT_GE(spread.lt(0.5).sum().item<int64_t>(), 4) << spread;
+  // Jitter alone, always on, strength 0.4: brightness and contrast change each image's mean.
+  o.blur_probability = 0;
+  o.jitter_probability = 1.0;
+  at::Tensor jittered = augment_view(checker * 0.5 + 0.25, o, 28, gen);
+  at::Tensor means = jittered.mean({1, 2, 3});
+  EXPECT_GT((means - 0.5).abs().max().item<double>(), 0.02) << means;
+}
+
 }  // namespace
 }  // namespace datasets
