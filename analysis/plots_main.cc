@@ -124,8 +124,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     const auto curves = analysis::lr_curves(*runs);
-    analysis::draw_lr_figure(curves, "pngcairo", out + ".png");
-    analysis::draw_lr_figure(curves, "svgcairo", out + ".svg");
+    std::vector<const analysis::RunRecord*> all;
+    for (const auto& r : *runs) all.push_back(&r);
+    const sigma_reparam::MetricInfo headline = analysis::headline(all);
+    analysis::draw_lr_figure(curves, "pngcairo", out + ".png", headline);
+    analysis::draw_lr_figure(curves, "svgcairo", out + ".svg", headline);
     std::cout << "wrote " << out << ".png and " << out << ".svg (" << curves.size() << " methods, "
               << runs->size() << " runs)\n";
     return 0;

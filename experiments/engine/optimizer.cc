@@ -39,10 +39,14 @@ bool is_no_decay_parameter(const std::string& name, const at::Tensor& p) {
          name.find("cls_token") != std::string::npos;
 }
 
+bool is_lars_adapted_parameter(const at::Tensor& p) { return p.dim() >= 2; }
+
 Optimizer::Optimizer(const OptimizerSpec& spec, const torch::nn::Module& model) : spec_(spec) {
   for (const auto& item : model.named_parameters(/*recurse=*/true)) {
     if (!item.value().requires_grad()) continue;
-    (is_no_decay_parameter(item.key(), item.value()) ? no_decay_ : decay_).push_back(item.value());
+    const bool no_decay = is_no_decay_parameter(item.key(), item.value());
+    (no_decay ? no_decay_ : decay_).push_back(item.value());
+    if (is_lars_adapted_parameter(item.value())) lars_.emplace_back(item.value(), !no_decay);
   }
   const double lr = spec.lr(), wd = spec.weight_decay();
   std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -95,12 +99,12 @@ void Optimizer::zero_grad() { optimizer_->zero_grad(); }
 
 void Optimizer::apply_lars() {
   // You et al. 2017: g <- eta * ||w|| / ||g + wd w|| * (g + wd w) per tensor; SGD momentum then
-  // applies the global lr.
+  // applies the global lr. Position embeddings and the class token are adapted without decay.
   at::NoGradGuard no_grad;
-  for (const at::Tensor& w : decay_) {
+  for (const auto& [w, decays] : lars_) {
     if (!w.grad().defined()) continue;
     at::Tensor g = w.grad();
-    if (spec_.weight_decay() > 0) g.add_(w, spec_.weight_decay());
+    if (decays && spec_.weight_decay() > 0) g.add_(w, spec_.weight_decay());
     const double w_norm = w.norm().item<double>(), g_norm = g.norm().item<double>();
     if (w_norm > 0 && g_norm > 0) g.mul_(spec_.lars_eta() * w_norm / g_norm);
   }

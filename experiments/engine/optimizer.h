@@ -21,8 +21,14 @@ namespace experiments {
 double scheduled_lr(const sigma_reparam::ScheduleSpec& schedule, double base_lr, int64_t step,
                     int64_t total);
 
-// True for parameters that are exempt from weight decay and LARS adaptation.
+// True for parameters that are exempt from weight decay: biases, norms, gamma, position
+// embeddings and the class token.
 bool is_no_decay_parameter(const std::string& name, const at::Tensor& parameter);
+
+// True for parameters LARS scales by their trust ratio: every tensor of two or more dimensions
+// (weight matrices, convolution kernels, position embeddings, the class token), as MoCo v3's and
+// SimCLR's LARS; biases, norms and gamma (0-D or 1-D) take plain SGD steps.
+bool is_lars_adapted_parameter(const at::Tensor& parameter);
 
 class Optimizer {
  public:
@@ -43,6 +49,7 @@ class Optimizer {
 
   sigma_reparam::OptimizerSpec spec_;
   std::vector<at::Tensor> decay_, no_decay_;
+  std::vector<std::pair<at::Tensor, bool>> lars_;  // adapted tensors, with whether they decay
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
 

@@ -25,7 +25,11 @@ RunRecord run(const std::string& name, bool sigma, double lr, int seed,
   id->set_lr(lr);
   id->set_seed(seed);
   r.result.set_status(status);
-  if (status == sigma_reparam::RunResult::COMPLETED) r.result.set_final_loss(loss);
+  if (status == sigma_reparam::RunResult::COMPLETED) {
+    r.result.set_final_loss(loss);
+    (*r.result.mutable_metrics())["eval_accuracy"] = 1.0 - loss;  // a headline per run
+  }
+  r.result.mutable_headline()->set_name("eval_accuracy");
   r.result.set_min_entropy(entropy);
   return r;
 }
@@ -49,14 +53,24 @@ TEST(LrFigureTest, CurvesPerMethodAveragedOverSeeds) {
   EXPECT_EQ(curves[0].points[1].diverged, 1);
   EXPECT_EQ(curves[0].points[1].completed, 0);
   EXPECT_EQ(curves[1].method, "sigma");
+  // The headline is averaged over the completed runs only.
+  EXPECT_EQ(curves[0].points[0].with_headline, 2);
+  EXPECT_NEAR(curves[0].points[0].headline, 0.3, 1e-12);
+  EXPECT_EQ(curves[0].points[1].with_headline, 0);
 
   const char* dir = std::getenv("TEST_TMPDIR");
   const std::string png = std::string(dir ? dir : "/tmp") + "/lr.png";
-  draw_lr_figure(curves, "pngcairo", png);
-  std::ifstream in(png, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  ASSERT_GT(bytes.size(), 1000u);
-  EXPECT_EQ(bytes.substr(1, 3), "PNG");
+  sigma_reparam::MetricInfo headline;
+  headline.set_name("eval_accuracy");
+  headline.set_label("test accuracy");
+  headline.set_percent(true);
+  for (const auto& h : {sigma_reparam::MetricInfo(), headline}) {  // two and three panels
+    draw_lr_figure(curves, "pngcairo", png, h);
+    std::ifstream in(png, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 1000u);
+    EXPECT_EQ(bytes.substr(1, 3), "PNG");
+  }
 }
 
 }  // namespace

@@ -221,5 +221,34 @@ TEST(OptimizerTest, NoDecayForBiasesNormsGammaAndEmbeddings) {
   EXPECT_FALSE(is_no_decay_parameter("patch_embed.weight", at::zeros({8, 1, 7, 7})));
 }
 
+TEST(OptimizerTest, LarsAdaptsEmbeddingsWithoutDecayingThem) {
+  // A position embedding: LARS scales its step by the trust ratio (no weight decay added); a
+  // 1-D norm weight takes a plain SGD step.
+  struct Net : torch::nn::Module {
+    Net() {
+      pos = register_parameter("pos_embed", at::randn({1, 5, 4}));
+      scale = register_parameter("norm_weight", at::ones({4}));
+    }
+    at::Tensor pos, scale;
+  } net;
+  sigma_reparam::OptimizerSpec spec;
+  spec.set_kind(sigma_reparam::OptimizerSpec::LARS);
+  spec.set_lars_eta(0.01);
+  spec.set_momentum(0.0);
+  spec.set_weight_decay(0.1);
+  Optimizer opt(spec, net);
+  EXPECT_EQ(opt.decay_parameters(), 0);
+  EXPECT_TRUE(is_lars_adapted_parameter(net.pos));
+  EXPECT_FALSE(is_lars_adapted_parameter(net.scale));
+  at::Tensor p0 = net.pos.detach().clone(), s0 = net.scale.detach().clone();
+  at::Tensor gp = 100 * at::randn({1, 5, 4}), gs = at::randn({4});
+  net.pos.mutable_grad() = gp.clone();
+  net.scale.mutable_grad() = gs.clone();
+  opt.step(0.5);
+  at::Tensor want = p0 - 0.5 * 0.01 * (p0.norm() / gp.norm()) * gp;
+  EXPECT_TRUE(at::allclose(net.pos.detach(), want, 1e-5, 1e-7));
+  EXPECT_TRUE(at::allclose(net.scale.detach(), s0 - 0.5 * gs, 1e-5, 1e-7));
+}
+
 }  // namespace
 }  // namespace experiments
