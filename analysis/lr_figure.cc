@@ -66,7 +66,9 @@ void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& devic
     }
   }
   const bool with_headline = !headline.name().empty() && h_hi >= h_lo;
-  if (with_headline && !(h_hi > h_lo)) {
+  // A flat (or nearly flat) headline still gets a readable axis: PLplot cannot tick a range of
+  // rounding error.
+  if (with_headline && !(h_hi - h_lo > 1e-6 * std::max(1.0, std::abs(h_hi)))) {
     h_lo -= 1;
     h_hi += 1;
   }

@@ -43,27 +43,29 @@ ABSL_FLAG(std::string, lr_sweep, "",
           "instead: a directory of sweep runs; draws final loss and lowest entropy against lr");
 ABSL_FLAG(std::string, curves_from, "",
           "instead of --runs: a directory of sweep runs; draws, per variant, its lowest-seed run "
-          "at the highest lr (in a series sweep, at the largest x), chosen from the records");
+          "at its highest lr (in a series sweep, at the largest x), chosen from the records");
 ABSL_FLAG(std::string, reparam_from, "",
           "instead of --reparam_run: a directory of sweep runs; draws the first variant (in "
-          "record order) whose runs have σReparam layers, lowest seed at the highest lr");
+          "record order) whose runs have σReparam layers, lowest seed at its highest lr");
 
 namespace {
 
-// Per variant of the sweep runs under `root`, its lowest-seed run at the highest lr; only
-// variants whose chosen run has σReparam statistics when `reparam_only`.
+// Per variant of the sweep runs under `root`, its lowest-seed run at its highest lr (variants may
+// have learning rates of their own); only variants whose chosen run has σReparam statistics when
+// `reparam_only`.
 absl::StatusOr<std::vector<std::string>> pick_runs(const std::string& root, bool reparam_only) {
   auto runs = analysis::read_runs(root, /*with_metrics=*/reparam_only);
   if (!runs.ok()) return runs.status();
-  // The highest lr; in a series sweep (e.g. depth x method) the largest x, one run per series.
+  // In a series sweep (e.g. depth x method) the largest x, one run per series.
   const bool series = analysis::is_series_sweep(*runs);
-  double top = 0, top_x = -INFINITY;
+  double top_x = -INFINITY;
   for (const auto& r : *runs) {
-    top = std::max(top, analysis::run_lr(r));
     if (series) top_x = std::max(top_x, r.result.identity().x());
   }
   std::vector<std::string> dirs;
   for (const auto& group : analysis::group_runs(*runs, analysis::Grouping::kVariant)) {
+    double top = 0;  // this variant's highest lr
+    for (const auto* r : group.runs) top = std::max(top, analysis::run_lr(*r));
     const analysis::RunRecord* pick = nullptr;
     for (const auto* r : group.runs) {
       if (analysis::run_lr(*r) != top) continue;

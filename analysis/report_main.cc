@@ -145,17 +145,17 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
   };
   const Figure figures[] = {
       {"_entropy_curves.png",
-       "Training loss and attention entropy over training, seed 0, one line per variant: at the "
-       "highest lr (in a sweep over depth or another x, at the largest x, one panel per stack "
+       "Training loss and attention entropy over training, seed 0, one line per variant: at "
+       "its highest lr (in a sweep over depth or another x, at the largest x, one panel per stack "
        "with its lowest layer)."},
       {"_series.png",
        "Final training loss, the headline metric and the lowest attention entropy (as a fraction "
        "of uniform) against the swept setting, one line per method (means over seeds)."},
       {"_lr_sweep.png",
-       "Final training loss and lowest entropy against lr, one line per variant (mean over "
-       "seeds; crosses mark diverged runs)."},
+       "The headline metric, the final training loss and the lowest entropy against lr, one "
+       "line per variant (mean over seeds; crosses mark diverged runs)."},
       {"_reparam.png", "gamma and sigma(W) of the QKV projections of the first σReparam variant "
-                       "at the highest lr."},
+                       "at its highest lr."},
   };
   for (const auto& f : figures) {
     const std::string file = s.sweep.name() + f.suffix;

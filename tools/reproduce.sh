@@ -10,7 +10,7 @@
 #
 # Runs go to runs/<sweep name>/, the report to report/ (both in the workspace). The report has a
 # section for every sweep whose runs are there, so reproducing one family keeps the others'
-# sections. The figures pick their runs from the records (the lowest seed of each variant at the
+# sections. The figures pick their runs from the records (the lowest seed of each variant at its
 # highest lr, or the largest x of a depth-like sweep), never from directory names.
 set -euo pipefail
 

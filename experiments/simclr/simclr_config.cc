@@ -62,6 +62,10 @@ void check_simclr_spec(const sigma_reparam::ExperimentSpec& s, SpecChecker& c) {
   c.expect(d == DataSpec::FASHION_MNIST || d == DataSpec::IMAGENET_FOLDER, "data.dataset",
            absl::StrCat(DataSpec::Dataset_Name(d),
                         " is not an image data set: SimCLR needs FASHION_MNIST or IMAGENET_FOLDER"));
+  if (d == DataSpec::IMAGENET_FOLDER) {
+    c.expect(!s.data().path().empty(), "data.path",
+             "IMAGENET_FOLDER needs the folder that holds train/ and val/ (one folder per class)");
+  }
   if (d == DataSpec::FASHION_MNIST) {
     c.expect(v.image_size() == 28 && v.channels() == 1, p,
              absl::StrCat("FASHION_MNIST needs image_size 28 and channels 1; got ", v.image_size(),

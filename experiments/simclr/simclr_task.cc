@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/paths.h"
 #include "experiments/engine/metric_format.h"
 #include "experiments/simclr/contrastive.h"
 #include "experiments/simclr/simclr_config.h"
@@ -37,9 +38,9 @@ SimclrTask::SimclrTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) 
   const auto& data = spec.data();
   const auto& s = spec.simclr();
   if (data.dataset() == DataSpec::IMAGENET_FOLDER) {
-    folder_train_ = std::make_unique<datasets::ImageFolder>(data.path() + "/train", s.image_size(),
+    folder_train_ = std::make_unique<datasets::ImageFolder>(core::resolve_input(data.path()) + "/train", s.image_size(),
                                                             s.channels());
-    folder_test_ = std::make_unique<datasets::ImageFolder>(data.path() + "/val", s.image_size(),
+    folder_test_ = std::make_unique<datasets::ImageFolder>(core::resolve_input(data.path()) + "/val", s.image_size(),
                                                            s.channels(), folder_train_->classes());
     train_examples_ = folder_train_->size();
   } else {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/paths.h"
 #include "experiments/engine/metric_format.h"
 #include "experiments/vit/vit_config.h"
 
@@ -17,9 +18,9 @@ VitTask::VitTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
   const auto& data = spec.data();
   if (data.dataset() == sigma_reparam::DataSpec::IMAGENET_FOLDER) {
     const auto& v = spec.vit();
-    folder_train_ = std::make_unique<datasets::ImageFolder>(data.path() + "/train", v.image_size(),
+    folder_train_ = std::make_unique<datasets::ImageFolder>(core::resolve_input(data.path()) + "/train", v.image_size(),
                                                             v.channels());
-    folder_test_ = std::make_unique<datasets::ImageFolder>(data.path() + "/val", v.image_size(),
+    folder_test_ = std::make_unique<datasets::ImageFolder>(core::resolve_input(data.path()) + "/val", v.image_size(),
                                                            v.channels(), folder_train_->classes());
     if (static_cast<int64_t>(folder_train_->classes().size()) > v.num_classes()) {
       throw std::runtime_error(data.path() + "/train has " +

@@ -136,6 +136,19 @@ TEST(SimclrTaskTest, BadSpecsFailBeforeTraining) {
                             "data.batch_size", "data.dataset: SOTU is not an image data set"}) {
     EXPECT_NE(m.find(field), std::string::npos) << field << " not in:\n" << m;
   }
+  // An image folder needs its path; a missing folder is named when the task loads it.
+  auto folder = tiny_spec("data { dataset: IMAGENET_FOLDER }");
+  const absl::Status no_path = validate_spec(folder);
+  EXPECT_NE(std::string(no_path.message()).find("data.path: IMAGENET_FOLDER needs the folder"),
+            std::string::npos) << no_path;
+  folder.mutable_data()->set_path("/nonexistent/imagenet");
+  try {
+    SimclrTask task(folder);
+    ADD_FAILURE() << "no error for a missing folder";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/imagenet/train: no such folder"),
+              std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
