@@ -78,8 +78,10 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
   for (size_t i = 0; i < series.size(); ++i) {
     pls.col0(line_colour(i));
     pls.width(2);
+    pls.lsty(line_style(i));
     pls.line(static_cast<PLINT>(series[i].step.size()), series[i].step.data(),
              series[i].loss.data());
+    pls.lsty(1);
   }
   pls.width(1);
   std::vector<std::string> labels;
@@ -109,8 +111,10 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
       if (static_cast<int>(series[i].entropy.size()) <= l) continue;
       pls.col0(line_colour(i));
       pls.width(2);
+      pls.lsty(line_style(i));
       pls.line(static_cast<PLINT>(series[i].step.size()), series[i].step.data(),
                series[i].entropy[l].data());
+      pls.lsty(1);
       pls.width(1);
     }
   }

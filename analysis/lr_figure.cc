@@ -80,11 +80,17 @@ void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& devic
     hi += 0.5;
   }
   const double pad = 0.05 * (hi - lo);
+  // Many lines: the legend goes to the right of the panels rather than over them.
+  const bool side_legend = curves.size() > 4;
   // Panel -1: the headline metric; 0: final loss; 1: lowest entropy.
   for (int panel = with_headline ? -1 : 0; panel < 2; ++panel) {
     const double top = panel == 0 ? 1.15 * max_loss : 1.1 * max_entropy;
     pls.adv(0);
-    pls.vsta();
+    if (side_legend) {
+      pls.vpor(0.08, 0.68, 0.16, 0.86);
+    } else {
+      pls.vsta();
+    }
     pls.col0(1);
     if (panel == -1) {
       pls.wind(lo - pad, hi + pad, h_lo - h_pad, h_hi + h_pad);
@@ -118,14 +124,18 @@ void draw_lr_figure(const std::vector<LrCurve>& curves, const std::string& devic
         ys.push_back(panel == 0 ? p.final_loss : p.min_entropy);
       }
       pls.width(2);
+      pls.lsty(line_style(i));
       if (xs.size() > 1) pls.line(static_cast<PLINT>(xs.size()), xs.data(), ys.data());
+      pls.lsty(1);
       pls.poin(static_cast<PLINT>(xs.size()), xs.data(), ys.data(), 17);
       pls.width(1);
     }
     if (panel == (with_headline ? -1 : 0)) {
       std::vector<std::string> labels;
       for (const auto& c : curves) labels.push_back(c.method);
-      line_legend(pls, labels, PL_POSITION_BOTTOM | PL_POSITION_LEFT);
+      line_legend(pls, labels,
+                  side_legend ? PL_POSITION_RIGHT | PL_POSITION_OUTSIDE
+                              : PL_POSITION_BOTTOM | PL_POSITION_LEFT);
     }
   }
 }

@@ -33,11 +33,12 @@ void line_legend(plstream& pls, const std::vector<std::string>& labels, int posi
   std::vector<const char*> text(n);
   for (PLINT i = 0; i < n; ++i) {
     line_col[i] = line_colour(i);
+    line_style[i] = analysis::line_style(static_cast<size_t>(i));
     text[i] = labels[i].c_str();
   }
   PLFLT width, height;
   pls.legend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             position | PL_POSITION_INSIDE, 0.02, 0.04, 0.1, 0, 1, 1, 0, 0, n, opt.data(), 1.0, 0.9,
+             (position & PL_POSITION_OUTSIDE) ? position : position | PL_POSITION_INSIDE, 0.02, 0.04, 0.1, 0, 1, 1, 0, 0, n, opt.data(), 1.0, 0.9,
              2.0, 0.0, text_col.data(), text.data(), nullptr, nullptr, nullptr, nullptr,
              line_col.data(), line_style.data(), line_width.data(), nullptr, nullptr, nullptr,
              nullptr);
