@@ -67,9 +67,17 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
       }
     }
   }
-  // Loss panel with the legend.
+  // Loss panel with the legend (beside the panels when there are many lines).
+  const bool side_legend = series.size() > 4;
+  auto viewport = [&] {
+    if (side_legend) {
+      pls.vpor(0.07, 0.67, 0.18, 0.84);
+    } else {
+      pls.vsta();
+    }
+  };
   pls.adv(0);
-  pls.vsta();
+  viewport();
   pls.col0(1);
   pls.wind(0, max_step, 0, std::max(0.1, 1.05 * max_loss));
   pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
@@ -86,10 +94,12 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
   pls.width(1);
   std::vector<std::string> labels;
   for (const auto& s : series) labels.push_back(s.label);
-  line_legend(pls, labels, PL_POSITION_BOTTOM | PL_POSITION_LEFT);
+  line_legend(pls, labels,
+              side_legend ? PL_POSITION_RIGHT | PL_POSITION_OUTSIDE
+                          : PL_POSITION_BOTTOM | PL_POSITION_LEFT);
   for (int l = 0; l < layers; ++l) {
     pls.adv(0);
-    pls.vsta();
+    viewport();
     pls.col0(1);
     pls.wind(0, max_step, 0, std::max({0.5, 1.08 * max_log_t, 1.05 * max_entropy}));
     pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
