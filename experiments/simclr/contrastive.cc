@@ -67,7 +67,6 @@ LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& trai
                       0.5 * o.weight_decay * w.pow(2).sum();
     loss.backward();
     adam.step();
-    r.train_loss = loss.item<double>();
   }
   at::NoGradGuard no_grad;
   r.train_accuracy = at::addmm(bias, x, w).argmax(1).eq(train_y).to(at::kDouble).mean().item<double>();

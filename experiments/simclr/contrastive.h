@@ -30,7 +30,6 @@ struct LinearProbeOptions {
 struct LinearProbeResult {
   double train_accuracy = 0;
   double test_accuracy = 0;
-  double train_loss = 0;
 };
 // Multinomial logistic regression on frozen features: standardised with the training features'
 // mean and std, trained full-batch with Adam (fixed initialisation at zero, so deterministic).

@@ -2,20 +2,16 @@
 
 #include "experiments/engine/model_config.h"
 #include "experiments/engine/spec_io.h"
+#include "experiments/vit/vit_config.h"
 
 namespace experiments {
 
-using sigma_reparam::DataSpec;
-
 absl::StatusOr<models::SimclrConfig> simclr_config(const sigma_reparam::SimclrSpec& s) {
-  absl::StatusOr<models::TransformerConfig> transformer = transformer_config(s.transformer());
-  if (!transformer.ok()) return transformer.status();
+  absl::StatusOr<models::VitConfig> backbone =
+      vit_backbone_config(s.transformer(), s.image_size(), s.patch_size(), s.channels());
+  if (!backbone.ok()) return backbone.status();
   models::SimclrConfig c;
-  c.backbone.transformer = *transformer;
-  c.backbone.image_size = s.image_size();
-  c.backbone.patch_size = s.patch_size();
-  c.backbone.channels = s.channels();
-  c.backbone.num_classes = 0;
+  c.backbone = *backbone;
   c.backbone.frozen_patch_embed = s.frozen_patch_embed();
   c.projection_hidden = s.projection_hidden();
   c.projection_dim = s.projection_dim();
@@ -27,12 +23,7 @@ void check_simclr_spec(const sigma_reparam::ExperimentSpec& s, SpecChecker& c) {
   const std::string p = "simclr";
   check_transformer(v.transformer(), p + ".transformer", c);
   c.status(simclr_config(v).status(), p + ".transformer");
-  c.expect(v.image_size() >= 1, p + ".image_size", absl::StrCat(v.image_size(), " must be >= 1"));
-  c.expect(v.patch_size() >= 1, p + ".patch_size", absl::StrCat(v.patch_size(), " must be >= 1"));
-  if (v.image_size() >= 1 && v.patch_size() >= 1) {
-    c.expect(v.image_size() % v.patch_size() == 0, p + ".patch_size",
-             absl::StrCat(v.patch_size(), " does not divide image_size ", v.image_size()));
-  }
+  check_image_backbone(s, p, "SimCLR", v.image_size(), v.patch_size(), v.channels(), c);
   c.expect(v.channels() == 1 || v.channels() == 3, p + ".channels",
            absl::StrCat(v.channels(), " must be 1 or 3"));
   c.expect(v.projection_hidden() >= 1, p + ".projection_hidden",
@@ -58,19 +49,6 @@ void check_simclr_spec(const sigma_reparam::ExperimentSpec& s, SpecChecker& c) {
   c.expect(s.data().batch_size() >= 2, "data.batch_size",
            absl::StrCat(s.data().batch_size(),
                         " must be >= 2: NT-Xent needs other images as negatives"));
-  const auto d = s.data().dataset();
-  c.expect(d == DataSpec::FASHION_MNIST || d == DataSpec::IMAGENET_FOLDER, "data.dataset",
-           absl::StrCat(DataSpec::Dataset_Name(d),
-                        " is not an image data set: SimCLR needs FASHION_MNIST or IMAGENET_FOLDER"));
-  if (d == DataSpec::IMAGENET_FOLDER) {
-    c.expect(!s.data().path().empty(), "data.path",
-             "IMAGENET_FOLDER needs the folder that holds train/ and val/ (one folder per class)");
-  }
-  if (d == DataSpec::FASHION_MNIST) {
-    c.expect(v.image_size() == 28 && v.channels() == 1, p,
-             absl::StrCat("FASHION_MNIST needs image_size 28 and channels 1; got ", v.image_size(),
-                          " and ", v.channels()));
-  }
 }
 
 }  // namespace experiments
