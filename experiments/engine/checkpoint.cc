@@ -4,6 +4,8 @@
 #include <torch/serialize/archive.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace experiments {
@@ -33,11 +35,12 @@ void save_checkpoint(const std::string& dir, torch::nn::Module& model, const Opt
   }
 }
 
-sigma_reparam::TrainerState load_checkpoint(const std::string& dir, torch::nn::Module& model,
-                                            Optimizer& optimizer) {
-  const std::string path = checkpoint_path(dir, "no checkpoint to resume from");
-  torch::serialize::InputArchive archive, model_archive, optimizer_archive;
-  archive.load_from(path);
+namespace {
+
+sigma_reparam::TrainerState restore(torch::serialize::InputArchive& archive,
+                                    const std::string& origin, torch::nn::Module& model,
+                                    Optimizer& optimizer) {
+  torch::serialize::InputArchive model_archive, optimizer_archive;
   archive.read("model", model_archive);
   archive.read("optimizer", optimizer_archive);
   model.load(model_archive);
@@ -46,9 +49,36 @@ sigma_reparam::TrainerState load_checkpoint(const std::string& dir, torch::nn::M
   archive.read("trainer_state", state_value);
   sigma_reparam::TrainerState state;
   if (!state.ParseFromString(state_value.toStringRef())) {
-    throw std::runtime_error(path + ": corrupt trainer state");
+    throw std::runtime_error(origin + ": corrupt trainer state");
   }
   return state;
+}
+
+}  // namespace
+
+sigma_reparam::TrainerState load_checkpoint(const std::string& dir, torch::nn::Module& model,
+                                            Optimizer& optimizer) {
+  const std::string path = checkpoint_path(dir, "no checkpoint to resume from");
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  return restore(archive, path, model, optimizer);
+}
+
+std::string read_checkpoint_bytes(const std::string& dir) {
+  const std::string path = checkpoint_path(dir, "no checkpoint to resume from");
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  return bytes.str();
+}
+
+sigma_reparam::TrainerState load_checkpoint_bytes(const std::string& bytes,
+                                                  const std::string& origin,
+                                                  torch::nn::Module& model, Optimizer& optimizer) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(bytes.data(), bytes.size());
+  return restore(archive, origin, model, optimizer);
 }
 
 void load_model_weights(const std::string& run_dir, torch::nn::Module& model) {

@@ -18,6 +18,13 @@ void save_checkpoint(const std::string& run_dir, torch::nn::Module& model,
 sigma_reparam::TrainerState load_checkpoint(const std::string& run_dir, torch::nn::Module& model,
                                             Optimizer& optimizer);
 
+// The bytes of a run directory's checkpoint.pt (throws naming the file if there is none), and
+// load_checkpoint from such bytes: data-parallel ranks restore what rank 0 read.
+std::string read_checkpoint_bytes(const std::string& run_dir);
+sigma_reparam::TrainerState load_checkpoint_bytes(const std::string& bytes,
+                                                  const std::string& origin,
+                                                  torch::nn::Module& model, Optimizer& optimizer);
+
 // Loads the model weights of a run directory's checkpoint.pt into `model` (same architecture).
 void load_model_weights(const std::string& run_dir, torch::nn::Module& model);
 

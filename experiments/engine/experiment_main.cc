@@ -9,12 +9,16 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <vector>
 
 #include "core/paths.h"
+#include "experiments/engine/distributed.h"
+#include "experiments/engine/launcher.h"
 #include "core/runtime.h"
 #include "experiments/engine/family.h"
 #include "experiments/engine/spec_io.h"
@@ -28,6 +32,16 @@ ABSL_FLAG(std::string, run_name, "", "run name (default: the spec's name)");
 ABSL_FLAG(bool, resume, false, "continue the run in the run directory from its checkpoint");
 ABSL_FLAG(bool, overwrite, false, "replace an existing run in the run directory");
 ABSL_FLAG(bool, quiet, false, "no progress display");
+ABSL_FLAG(int32_t, nproc_per_node, 1,
+          "data-parallel ranks to start on this machine (each with --threads threads)");
+ABSL_FLAG(int32_t, nnodes, 1, "machines taking part (each starts --nproc_per_node ranks)");
+ABSL_FLAG(int32_t, node_rank, 0, "this machine's index, 0 .. nnodes - 1 (0 hosts the store)");
+ABSL_FLAG(std::string, master_addr, "127.0.0.1", "address of node 0 (several machines)");
+ABSL_FLAG(int32_t, master_port, 0, "port of node 0's store (0: a free port; one machine only)");
+ABSL_FLAG(int32_t, dist_timeout_s, 600,
+          "seconds a rank waits for the others before the run fails (also the rendezvous)");
+ABSL_FLAG(std::string, fault, "",
+          "fault injection for testing: RANK:STEP:kill or RANK:STEP:hang after that step");
 
 namespace experiments {
 namespace {
@@ -91,13 +105,65 @@ int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec*
   return -1;
 }
 
+
+// The launcher's own flags, which the ranks it starts must not see again.
+std::vector<std::string> rank_arguments(const std::vector<std::string>& args) {
+  static const char* const kLauncherFlags[] = {"nproc_per_node", "nnodes", "node_rank",
+                                               "master_addr", "master_port"};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    bool drop = false;
+    for (const char* flag : kLauncherFlags) {
+      const std::string name = std::string("--") + flag;
+      if (args[i].rfind(name + "=", 0) == 0) drop = true;
+      if (args[i] == name) {
+        drop = true;
+        ++i;  // its value
+      }
+    }
+    if (!drop) out.push_back(args[i]);
+  }
+  return out;
+}
+
+// --fault=RANK:STEP:kill|hang as a step hook for this rank (empty when it is not this rank's).
+absl::StatusOr<std::function<void(int64_t)>> fault_hook(const std::string& fault, int rank) {
+  if (fault.empty()) return std::function<void(int64_t)>();
+  int fault_rank = 0;
+  long step = 0;
+  char kind[8] = {0};
+  if (std::sscanf(fault.c_str(), "%d:%ld:%7s", &fault_rank, &step, kind) != 3 ||
+      (std::strcmp(kind, "kill") != 0 && std::strcmp(kind, "hang") != 0)) {
+    return absl::InvalidArgumentError("--fault=\"" + fault +
+                                      "\": expected RANK:STEP:kill or RANK:STEP:hang");
+  }
+  if (fault_rank != rank) return std::function<void(int64_t)>();
+  const bool kill = std::strcmp(kind, "kill") == 0;
+  return std::function<void(int64_t)>([step, kill](int64_t s) {
+    if (s != step) return;
+    raise(kill ? SIGKILL : SIGSTOP);
+  });
+}
+
+// The batch must split evenly over the ranks.
+bool check_batch_divides(const ExperimentSpec& spec, int ranks) {
+  if (spec.data().batch_size() % ranks == 0) return true;
+  std::cerr << "error: data.batch_size " << spec.data().batch_size()
+            << " is not divisible by " << ranks
+            << " data-parallel ranks: pick --nproc_per_node (x --nnodes) dividing it, or "
+               "--set='data { batch_size: N }'\n";
+  return false;
+}
+
 }  // namespace
 
 int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   absl::SetProgramUsageMessage(absl::StrCat(
       "Trains an experiment from a spec.\n  ", argv[0],
       " [--spec=FILE] [--set='text proto fragment']... [--steps=N] [--seed=N] [--threads=N]\n"
-      "  [--output_dir=DIR] [--run_name=NAME] [--resume] [--overwrite] [--quiet]"));
+      "  [--output_dir=DIR] [--run_name=NAME] [--resume] [--overwrite] [--quiet]\n"
+      "  [--nproc_per_node=N] [--nnodes=M --node_rank=I --master_addr=HOST --master_port=P]"));
+  const std::vector<std::string> all_args(argv + 1, argv + argc);
   std::vector<std::string> sets = extract_set_flags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   if (absl::GetFlag(FLAGS_steps) >= 0)
@@ -132,7 +198,79 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
     if (code >= 0) return code;
   }
   const bool resume = absl::GetFlag(FLAGS_resume);
-  if (const int code = check_run_directory(run_dir, resume, &*spec); code >= 0) return code;
+  const std::chrono::milliseconds timeout(1000LL * absl::GetFlag(FLAGS_dist_timeout_s));
+  const int nproc = absl::GetFlag(FLAGS_nproc_per_node), nnodes = absl::GetFlag(FLAGS_nnodes);
+  if (nproc < 1 || nnodes < 1 || absl::GetFlag(FLAGS_node_rank) < 0 ||
+      absl::GetFlag(FLAGS_node_rank) >= nnodes) {
+    std::cerr << "error: --nproc_per_node and --nnodes must be >= 1 and --node_rank in [0, "
+                 "nnodes)\n";
+    return 2;
+  }
+  if (nproc * nnodes > 1) {
+    // The launcher: checks what it can, then starts this machine's ranks.
+    if (std::getenv("WORLD_SIZE") != nullptr) {
+      std::cerr << "error: --nproc_per_node with WORLD_SIZE already set: start ranks either "
+                   "with --nproc_per_node or with torchrun's environment, not both\n";
+      return 2;
+    }
+    if (!check_batch_divides(*spec, nproc * nnodes)) return 2;
+    if (absl::GetFlag(FLAGS_node_rank) == 0) {
+      ExperimentSpec copy = *spec;
+      if (const int code = check_run_directory(run_dir, resume, &copy); code >= 0) return code;
+    }
+    if (nnodes > 1 && absl::GetFlag(FLAGS_master_port) == 0) {
+      std::cerr << "error: --nnodes > 1 needs --master_port (and --master_addr) of node 0\n";
+      return 2;
+    }
+    LaunchOptions launch;
+    launch.nproc_per_node = nproc;
+    launch.nnodes = nnodes;
+    launch.node_rank = absl::GetFlag(FLAGS_node_rank);
+    launch.master_addr = absl::GetFlag(FLAGS_master_addr);
+    launch.master_port = absl::GetFlag(FLAGS_master_port);
+    launch.grace = timeout + std::chrono::seconds(5);
+    launch.run_dir = launch.node_rank == 0 ? run_dir : "";
+    return launch_local_ranks(launch, rank_arguments(all_args));
+  }
+
+  absl::StatusOr<RankInfo> rank = rank_from_environment();
+  if (!rank.ok()) {
+    std::cerr << "error: " << rank.status().message() << "\n";
+    return 2;
+  }
+  const std::string who = rank->world_size > 1 ? absl::StrCat("rank ", rank->rank, ": ") : "";
+  absl::StatusOr<std::function<void(int64_t)>> fault =
+      fault_hook(absl::GetFlag(FLAGS_fault), rank->rank);
+  if (!fault.ok()) {
+    std::cerr << "error: " << fault.status().message() << "\n";
+    return 2;
+  }
+  std::unique_ptr<DataParallel> parallel;
+  if (rank->world_size > 1) {
+    if (!check_batch_divides(*spec, rank->world_size)) return 2;
+    try {
+      parallel = std::make_unique<DataParallel>(*rank, timeout);
+      // Rank 0 decides (run directory checks, the resumed spec) and every rank trains its
+      // spec: "exit <code>" or the spec as text.
+      std::string decision;
+      if (rank->rank == 0) {
+        const int code = check_run_directory(run_dir, resume, &*spec);
+        decision = code >= 0 ? absl::StrCat("exit ", code) : spec_to_text(*spec);
+      }
+      decision = parallel->broadcast_bytes(decision);
+      if (decision.rfind("exit ", 0) == 0) return std::atoi(decision.c_str() + 5);
+      if (rank->rank != 0) {
+        absl::StatusOr<ExperimentSpec> shared = parse_spec(decision, "rank 0's spec");
+        if (!shared.ok()) throw std::runtime_error(std::string(shared.status().message()));
+        *spec = *shared;
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << who << e.what() << "\n";
+      return 1;
+    }
+  } else if (const int code = check_run_directory(run_dir, resume, &*spec); code >= 0) {
+    return code;
+  }
 
   const core::RuntimeInfo runtime = core::configure_runtime(spec->run().threads());
   RunOptions options;
@@ -140,11 +278,17 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   options.resume = resume;
   options.progress = !absl::GetFlag(FLAGS_quiet);
   options.environment = environment(runtime);
+  options.parallel = parallel.get();
+  options.after_step = *fault;
 
   try {
+    if (options.progress) options.progress = rank->rank == 0;
     if (options.progress) {
       std::cout << spec->name() << ": " << spec->description() << "\n"
                 << "run directory " << run_dir << " | threads " << runtime.threads
+                << (rank->world_size > 1 ? absl::StrCat(" per rank | ", rank->world_size,
+                                                         " data-parallel ranks")
+                                         : std::string())
                 << " | loading data and building the model..." << std::endl;
     }
     std::unique_ptr<Task> task = family->make_task(*spec);
@@ -154,7 +298,7 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
     sigma_reparam::RunResult result = train(*spec, *task, options);
     return result.status() == sigma_reparam::RunResult::FAILED ? 1 : 0;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << who << e.what() << "\n";
     return 1;
   }
 }

@@ -4,7 +4,9 @@
 // unless --redo; the whole plan is validated before anything trains.
 //
 //   bazel run //experiments:sweep -- --sweep=experiments/vit/sweeps/collapse.textproto
-//       [--jobs=2] [--threads=1] [--runs_root=runs] [--redo] [--dry_run] [--describe]
+//       [--jobs=2] [--threads=1] [--nproc_per_node=1] [--runs_root=runs] [--redo] [--dry_run]
+//       [--describe]
+// With --nproc_per_node=N every run is data parallel over N local ranks, one run at a time.
 #include <absl/flags/flag.h>
 #include <absl/flags/parse.h>
 #include <absl/flags/usage.h>
@@ -36,7 +38,9 @@ ABSL_FLAG(std::string, sweep, "",
           "experiments/<family>/sweeps/<name>.textproto");
 ABSL_FLAG(std::string, runs_root, "runs", "runs go to <runs_root>/<sweep name>/<run>/");
 ABSL_FLAG(int32_t, jobs, 0, "runs trained at once (0: cores / threads)");
-ABSL_FLAG(int32_t, threads, 1, "threads per run");
+ABSL_FLAG(int32_t, threads, 1, "threads per run (per rank)");
+ABSL_FLAG(int32_t, nproc_per_node, 1,
+          "data-parallel ranks per run (> 1: one run at a time, each over this many ranks)");
 ABSL_FLAG(bool, redo, false, "train finished runs again");
 ABSL_FLAG(bool, dry_run, false, "print the plan and stop");
 ABSL_FLAG(bool, describe, false,
@@ -68,11 +72,13 @@ std::string outcome(const RunResult& r) {
 }
 
 // Starts `binary` for `run` with its output in <run dir>/train.log; returns the child's pid.
-pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int threads) {
+pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int threads,
+             int ranks) {
   std::filesystem::create_directories(run.dir);
   std::vector<std::string> args = {binary, "--spec=" + run.spec_path};
   for (const auto& s : run.sets) args.push_back("--set=" + s);
   args.push_back(absl::StrCat("--threads=", threads));
+  if (ranks > 1) args.push_back(absl::StrCat("--nproc_per_node=", ranks));
   args.push_back("--output_dir=" + run.dir);
   args.push_back("--overwrite");
   args.push_back("--quiet");
@@ -99,7 +105,8 @@ pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int 
 // outcome and an estimate of the time left. Returns the number of runs that did not finish
 // (COMPLETED or DIVERGED), or -1 if a process could not be started.
 int train_runs(const std::vector<experiments::PlannedRun>& plan, std::deque<size_t> todo,
-               int done_before, const std::string& train_binary, int jobs, int threads) {
+               int done_before, const std::string& train_binary, int jobs, int threads,
+               int ranks) {
   const auto start = Clock::now();
   std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
   size_t finished_now = 0;
@@ -110,7 +117,7 @@ int train_runs(const std::vector<experiments::PlannedRun>& plan, std::deque<size
     while (!todo.empty() && static_cast<int>(running.size()) < jobs) {
       const size_t i = todo.front();
       todo.pop_front();
-      const pid_t pid = launch(train_binary, plan[i], threads);
+      const pid_t pid = launch(train_binary, plan[i], threads, ranks);
       if (pid < 0) {
         std::perror("fork");
         return -1;
@@ -186,7 +193,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
-  const int jobs = absl::GetFlag(FLAGS_jobs) > 0
+  const int ranks = std::max(1, absl::GetFlag(FLAGS_nproc_per_node));
+  if (ranks > 1 && absl::GetFlag(FLAGS_jobs) > 1) {
+    std::cerr << "error: --nproc_per_node > 1 trains one multi-rank run at a time: drop --jobs\n";
+    return 2;
+  }
+  const int jobs = ranks > 1 ? 1
+                   : absl::GetFlag(FLAGS_jobs) > 0
                        ? absl::GetFlag(FLAGS_jobs)
                        : std::max(1, core::available_cores() / threads);
   // The family binaries sit beside this one (bazel-bin/experiments/).
@@ -205,8 +218,9 @@ int main(int argc, char** argv) {
   const size_t total = plan->size();
   std::cout << absl::StrFormat(
                    "%s: %zu runs; %d already finished (skipped; --redo trains them again), %zu "
-                   "to train, %d at a time x %d thread%s\n",
-                   sweep_path, total, done_before, todo.size(), jobs, threads,
+                   "to train, %d at a time x %s%d thread%s\n",
+                   sweep_path, total, done_before, todo.size(), jobs,
+                   ranks > 1 ? absl::StrCat(ranks, " ranks x ") : "", threads,
                    threads == 1 ? "" : "s")
             << std::flush;
   if (absl::GetFlag(FLAGS_dry_run)) {
@@ -224,7 +238,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const int failed = train_runs(*plan, todo, done_before, train_binary, jobs, threads);
+  const int failed = train_runs(*plan, todo, done_before, train_binary, jobs, threads, ranks);
   if (failed < 0) return 1;
   return failed == 0 ? 0 : 1;
 }

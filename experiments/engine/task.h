@@ -20,6 +20,16 @@ class Task {
   virtual ~Task() = default;
 
   virtual torch::nn::Module& model() = 0;
+
+  // Data parallelism (experiments/engine/distributed.h): this process trains rows
+  // [rank * B / ranks, (rank + 1) * B / ranks) of every global batch of B examples. A task
+  // draws its global batch from (seed, step) as always and keeps its shard (shard_rows()).
+  void set_shard(int rank, int ranks) {
+    shard_rank_ = rank;
+    shard_ranks_ = ranks;
+  }
+  int shard_rank() const { return shard_rank_; }
+  int shard_ranks() const { return shard_ranks_; }
   virtual int64_t examples_per_epoch() const = 0;
 
   // Named values, e.g. {"accuracy": 0.87}; the trainer records them as train_<name>,
@@ -58,6 +68,23 @@ class Task {
   // "test_word_perplexity", ...), with how to show and compare them. The first is the
   // family's headline metric (tables, sweeps and the report use it).
   virtual std::vector<sigma_reparam::MetricInfo> metrics() const = 0;
+
+ protected:
+  // This rank's rows of a global batch (all of it on one rank).
+  at::Tensor shard_rows(const at::Tensor& batch) const {
+    if (shard_ranks_ == 1) return batch;
+    const int64_t per_rank = batch.size(0) / shard_ranks_;
+    return batch.narrow(0, shard_rank_ * per_rank, per_rank);
+  }
+  std::vector<int64_t> shard_rows(const std::vector<int64_t>& batch) const {
+    if (shard_ranks_ == 1) return batch;
+    const size_t per_rank = batch.size() / shard_ranks_;
+    const auto first = batch.begin() + static_cast<std::ptrdiff_t>(shard_rank_ * per_rank);
+    return std::vector<int64_t>(first, first + static_cast<std::ptrdiff_t>(per_rank));
+  }
+
+ private:
+  int shard_rank_ = 0, shard_ranks_ = 1;
 };
 
 }  // namespace experiments

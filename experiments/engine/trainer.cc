@@ -39,13 +39,17 @@ class TrainingRun {
       : spec_(spec),
         task_(task),
         options_(options),
+        parallel_(options.parallel),
+        writer_(parallel_ == nullptr || parallel_->rank() == 0),
         dir_(options.run_dir),
         model_(task.model()),
         optimizer_(spec.optimizer(), model_),
         parameters_(model_.parameters()),
         total_(total_steps(spec, task.examples_per_epoch())),
         metric_infos_(task.metrics()),
-        progress_(options.progress, total_) {}
+        progress_(options.progress && writer_, total_) {
+    if (parallel_ != nullptr) task.set_shard(parallel_->rank(), parallel_->world_size());
+  }
 
   RunResult run();
 
@@ -69,6 +73,8 @@ class TrainingRun {
   const ExperimentSpec& spec_;
   Task& task_;
   const RunOptions& options_;
+  DataParallel* const parallel_;
+  const bool writer_;  // rank 0 (or alone): writes the run directory
   const std::string dir_;
   torch::nn::Module& model_;
   Optimizer optimizer_;
@@ -90,10 +96,23 @@ class TrainingRun {
 };
 
 void TrainingRun::open_run_directory() {
-  make_dirs(dir_);
+  if (writer_) make_dirs(dir_);
   const std::string metrics_path = dir_ + "/metrics.jsonl";
-  if (options_.resume) {
+  if (options_.resume && parallel_ != nullptr) {
+    // Rank 0 reads the checkpoint; every rank restores the same bytes.
+    const std::string bytes =
+        parallel_->broadcast_bytes(writer_ ? read_checkpoint_bytes(dir_) : std::string());
+    state_ = load_checkpoint_bytes(bytes, dir_ + "/checkpoint.pt", model_, optimizer_);
+  } else if (options_.resume) {
     state_ = load_checkpoint(dir_, model_, optimizer_);
+  }
+  if (parallel_ != nullptr) {
+    parallel_->broadcast_module(model_);
+    parallel_->attach(parameters_);
+  }
+  if (!writer_) {
+    // Other ranks keep only what the loop needs.
+  } else if (options_.resume) {
     if (truncate(metrics_path.c_str(), state_.metrics_bytes()) != 0) {
       throw std::runtime_error(metrics_path + ": cannot truncate to the checkpoint");
     }
@@ -104,7 +123,7 @@ void TrainingRun::open_run_directory() {
     std::ofstream(metrics_path, std::ios::trunc);
     std::remove((dir_ + "/checkpoint.pt").c_str());
   }
-  metrics_.open(metrics_path, std::ios::app);
+  if (writer_) metrics_.open(metrics_path, std::ios::app);
   start_ = Clock::now();
   wall_before_ = state_.wall_seconds();
   loss_sum_ = state_.loss_sum();
@@ -112,6 +131,7 @@ void TrainingRun::open_run_directory() {
   first_step_ = state_.step() + 1;
   result_.set_total_steps(total_);
   *result_.mutable_environment() = options_.environment;
+  result_.mutable_environment()->set_ranks(parallel_ == nullptr ? 1 : parallel_->world_size());
   if (spec_.has_sweep_run()) *result_.mutable_identity() = spec_.sweep_run();
   if (!metric_infos_.empty()) *result_.mutable_headline() = metric_infos_.front();
   write_result(RunResult::RUNNING, state_.step(), "");
@@ -120,6 +140,7 @@ void TrainingRun::open_run_directory() {
 // Every result, DIVERGED and FAILED included, carries the lowest entropy seen so far: a
 // collapse before a divergence is the paper's point.
 void TrainingRun::write_result(RunResult::Status status, int64_t step, const std::string& reason) {
+  if (!writer_) return;
   result_.set_status(status);
   result_.set_step(step);
   if (!reason.empty()) result_.set_reason(reason);
@@ -132,6 +153,7 @@ void TrainingRun::write_result(RunResult::Status status, int64_t step, const std
 }
 
 void TrainingRun::write_metrics(const StepMetrics& m) {
+  if (!writer_) return;
   std::string json;
   google::protobuf::util::MessageToJsonString(m, &json);
   metrics_ << json << "\n";
@@ -219,6 +241,8 @@ std::string TrainingRun::evaluate(StepMetrics& m) {
 }
 
 void TrainingRun::save_state(int64_t step) {
+  if (parallel_ != nullptr) parallel_->check_replicas_agree(model_);
+  if (!writer_) return;
   state_.set_step(step);
   state_.set_metrics_bytes(static_cast<int64_t>(metrics_.tellp()));
   state_.set_wall_seconds(wall());
@@ -229,7 +253,11 @@ void TrainingRun::save_state(int64_t step) {
 
 TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   const auto& run = spec_.run();
-  at::manual_seed(datasets::mix_seed(static_cast<uint64_t>(run.seed()), step));
+  const uint64_t step_seed = datasets::mix_seed(static_cast<uint64_t>(run.seed()), step);
+  // Each rank its own dropout masks; rank 0 (and a run alone) the same as ever.
+  at::manual_seed(parallel_ == nullptr || parallel_->rank() == 0
+                      ? step_seed
+                      : datasets::mix_seed(step_seed, parallel_->rank()));
   model_.train();
   const bool log_step = step == 1 || step % run.log_interval() == 0 || step == total_;
   const bool eval_step = step == total_ || (run.eval_interval() > 0 && step % run.eval_interval() == 0);
@@ -237,7 +265,28 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   optimizer_.zero_grad();
   models::AttentionObservation observation;
   Task::Output out = task_.train_forward(step, log_step ? &observation : nullptr);
-  const double loss = out.loss.item<double>();
+  double loss = 0;
+  if (parallel_ != nullptr) {
+    // Every rank runs backward (the reducer averages the gradients as they arrive), then the
+    // loss and training metrics are averaged too, so that all ranks take the same decisions.
+    std::vector<double> values = {out.loss.item<double>()};
+    for (const auto& [name, value] : out.metrics) values.push_back(value);
+    try {
+      parallel_->prepare_for_backward(out.loss);
+      out.loss.backward();
+      values = parallel_->mean(values);
+    } catch (const std::exception& e) {
+      const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+      throw std::runtime_error("data-parallel step " + std::to_string(step) + ": " +
+                               (c10_error ? c10_error->what_without_backtrace() : e.what()) +
+                               " (another rank died, hung or timed out)");
+    }
+    loss = values[0];
+    size_t i = 1;
+    for (auto& [name, value] : out.metrics) value = values[i++];
+  } else {
+    loss = out.loss.item<double>();
+  }
   StepMetrics m;
   m.set_step(step);
   m.set_loss(loss);
@@ -251,7 +300,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   std::string diverged = check_divergence(step, loss);
   double grad_norm = std::numeric_limits<double>::quiet_NaN();
   if (diverged.empty()) {
-    out.loss.backward();
+    if (parallel_ == nullptr) out.loss.backward();
     grad_norm = global_grad_norm(parameters_);
     m.set_grad_norm(grad_norm);
     if (!std::isfinite(grad_norm)) diverged = "non-finite gradient norm";
@@ -275,7 +324,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
       r->set_gamma(s.gamma);
     }
   }
-  const std::string extra = eval_step ? evaluate(m) : "";
+  const std::string extra = eval_step && writer_ ? evaluate(m) : "";
   if (eval_step) last_eval_text_ = extra;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double rate = (step - first_step_ + 1) / std::max(elapsed, 1e-9);
@@ -293,6 +342,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   if (step == total_ || (run.checkpoint_interval() > 0 && step % run.checkpoint_interval() == 0)) {
     save_state(step);
   }
+  if (options_.after_step) options_.after_step(step);
   if (options_.interrupt_after_step > 0 && step == options_.interrupt_after_step &&
       step < total_) {
     return StepEnd::kInterrupted;  // as if killed: the result stays RUNNING
@@ -302,6 +352,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
 
 // The trained model's attention probe (Theorem 3.1 points), the test split, COMPLETED.
 void TrainingRun::finish() {
+  if (!writer_) return;
   model_.eval();
   at::NoGradGuard no_grad;
   models::AttentionObservation observation;
@@ -351,6 +402,10 @@ RunResult TrainingRun::run() {
           return result_;
       }
     }
+  } catch (const c10::Error& e) {
+    // LibTorch's errors carry a C++ backtrace: the record keeps the message.
+    write_result(RunResult::FAILED, state_.step(), e.what_without_backtrace());
+    throw;
   } catch (const std::exception& e) {
     write_result(RunResult::FAILED, state_.step(), e.what());
     throw;

@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "experiments/engine/checkpoint.h"
+#include "experiments/engine/distributed.h"
 #include "experiments/engine/run_dir.h"
 #include "experiments/engine/task.h"
 #include "experiments/spec.pb.h"
@@ -27,6 +29,12 @@ struct RunOptions {
   // Progress display: a live line on a terminal, plain lines otherwise; false silences it.
   bool progress = true;
   sigma_reparam::Environment environment;
+  // Data parallelism: this process's rank (distributed.h), or nullptr to train alone. Every
+  // rank calls train(); rank 0 alone writes the run directory, shows progress, evaluates and
+  // tests; the task trains on its shard of each global batch.
+  DataParallel* parallel = nullptr;
+  // Called after every completed step (e.g. fault injection in tests); may be empty.
+  std::function<void(int64_t step)> after_step;
 };
 
 // Total training steps of a spec for a data set of `examples`.

@@ -111,9 +111,11 @@ Task::Output LmTask::train_forward(int64_t step, models::AttentionObservation* o
   const int64_t B = spec_.data().batch_size(), context = spec_.lm().context();
   at::Generator gen = datasets::make_generator(
       datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x7E47ull, step));
-  at::Tensor starts = at::randint(0, train_.size(0) - context, {B}, gen, at::kLong);
+  // Data parallel: this rank's windows of the global batch.
+  at::Tensor starts = shard_rows(at::randint(0, train_.size(0) - context, {B}, gen, at::kLong));
+  const int64_t rows = starts.size(0);
   at::Tensor idx = starts.unsqueeze(1) + at::arange(context + 1, at::kLong).unsqueeze(0);
-  at::Tensor chunk = train_.index_select(0, idx.flatten()).view({B, context + 1});
+  at::Tensor chunk = train_.index_select(0, idx.flatten()).view({rows, context + 1});
   at::Tensor logits = model_->forward(chunk.narrow(1, 0, context), observation);
   at::Tensor target = chunk.narrow(1, 1, context);
   Output out;

@@ -230,8 +230,9 @@ Task::Output MtTask::train_forward(int64_t step, models::AttentionObservation* o
   // Pairs of similar length (train_ is sorted by length).
   at::Generator gen = datasets::make_generator(
       datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x3A7ull, step));
-  const std::vector<int64_t> index = datasets::length_bucketed_batch(
-      static_cast<int64_t>(train_.source.size()), spec_.data().batch_size(), gen);
+  // Data parallel: this rank's pairs of the global batch.
+  const std::vector<int64_t> index = shard_rows(datasets::length_bucketed_batch(
+      static_cast<int64_t>(train_.source.size()), spec_.data().batch_size(), gen));
   at::Tensor source, target_in, target_out;
   make_batch(train_, index, &source, &target_in, &target_out);
   at::Tensor logits = model_->forward(source, target_in, observation);

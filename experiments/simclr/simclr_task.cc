@@ -103,9 +103,13 @@ at::Tensor SimclrTask::views(const at::Tensor& indices, uint64_t seed, int64_t s
 }
 
 Task::Output SimclrTask::train_forward(int64_t step, models::AttentionObservation* observation) {
-  at::Tensor idx = batcher_->indices(step);
+  // Data parallel: this rank's images of the global batch, with their own views; the rank's
+  // NT-Xent takes its 2B/ranks views as the negatives (no cross-rank gathering).
+  at::Tensor idx = shard_rows(batcher_->indices(step));
   const int64_t B = idx.size(0);
-  at::Tensor z = net_->forward(views(idx, static_cast<uint64_t>(spec_.run().seed()), step),
+  const uint64_t seed = static_cast<uint64_t>(spec_.run().seed()) ^
+                        (static_cast<uint64_t>(shard_rank()) * 0x9E3779B97F4A7C15ull);
+  at::Tensor z = net_->forward(views(idx, seed, step),
                                observation);  // (2B, projection_dim)
   Output out;
   double accuracy = 0;

@@ -229,8 +229,9 @@ Task::Output SpeechTask::train_forward(int64_t step, models::AttentionObservatio
   // Utterances of similar length (train_ is sorted by length).
   at::Generator gen = datasets::make_generator(
       datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x5BEEull, step));
-  const std::vector<int64_t> index = datasets::length_bucketed_batch(
-      static_cast<int64_t>(train_.size()), spec_.data().batch_size(), gen);
+  // Data parallel: this rank's utterances of the global batch (its own SpecAugment masks).
+  const std::vector<int64_t> index = shard_rows(datasets::length_bucketed_batch(
+      static_cast<int64_t>(train_.size()), spec_.data().batch_size(), gen));
   at::Tensor features, lengths, targets, target_lengths;
   make_batch(train_, index, &features, &lengths, &targets, &target_lengths);
   const auto& aug = spec_.speech().spec_augment();

@@ -69,7 +69,9 @@ Task::Output VitTask::train_forward(int64_t step, models::AttentionObservation* 
       datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0xDA7Aull, step));
   at::Tensor images, labels;
   if (folder_train_) {
-    // The DeiT recipe's random resized crop (area 8-100%) and flip.
+    // The DeiT recipe's random resized crop (area 8-100%) and flip. Data parallel: each rank
+    // decodes only its shard (with its own crops).
+    idx = shard_rows(idx);
     images = folder_train_->train_batch(idx, data.horizontal_flip(), /*min_scale=*/0.08, gen);
     labels = folder_train_->labels().index_select(0, idx);
   } else {
@@ -78,6 +80,9 @@ Task::Output VitTask::train_forward(int64_t step, models::AttentionObservation* 
     const double black = -datasets::kFashionMnistMean / datasets::kFashionMnistStd;
     images =
         datasets::random_crop_flip(images, data.crop_padding(), black, data.horizontal_flip(), gen);
+    // Data parallel: this rank's rows of the global batch, augmented exactly as alone.
+    images = shard_rows(images);
+    labels = shard_rows(labels);
   }
   at::Tensor logits = model_->forward(images, observation);  // (B, classes)
   Output out;
