@@ -140,7 +140,6 @@ void TrainingRun::open_run_directory() {
 // Every result, DIVERGED and FAILED included, carries the lowest entropy seen so far: a
 // collapse before a divergence is the paper's point.
 void TrainingRun::write_result(RunResult::Status status, int64_t step, const std::string& reason) {
-  if (!writer_) return;
   result_.set_status(status);
   result_.set_step(step);
   if (!reason.empty()) result_.set_reason(reason);
@@ -149,7 +148,7 @@ void TrainingRun::write_result(RunResult::Status status, int64_t step, const std
   for (const auto& e : state_.lowest_entropy()) overall = std::min(overall, e.mean());
   if (state_.lowest_entropy_size() > 0) result_.set_min_entropy(overall);
   result_.set_wall_seconds(wall());
-  write_atomically(dir_ + "/result.textproto", to_text(result_));
+  if (writer_) write_atomically(dir_ + "/result.textproto", to_text(result_));
 }
 
 void TrainingRun::write_metrics(const StepMetrics& m) {
@@ -352,7 +351,10 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
 
 // The trained model's attention probe (Theorem 3.1 points), the test split, COMPLETED.
 void TrainingRun::finish() {
-  if (!writer_) return;
+  if (!writer_) {  // rank 0 probes, tests and records
+    write_result(RunResult::COMPLETED, total_, "");
+    return;
+  }
   model_.eval();
   at::NoGradGuard no_grad;
   models::AttentionObservation observation;
