@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "models/fused_attention.h"
+
 namespace models {
 
 at::Tensor causal_mask(int64_t T, const at::TensorOptions& options) {
@@ -82,6 +84,12 @@ at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
     q = q_norm_.forward<at::Tensor>(q);
     k = k_norm_.forward<at::Tensor>(k);
   }
+  const bool observe_maps =
+      observation != nullptr && (observation->keep_maps || observation->keep_logits);
+  const bool dropout = is_training() && attn_drop_->options.p() > 0;
+  if (!observe_maps && !dropout && fused_attention_supports(q, k, v)) {
+    return fused_forward(q, k, v, mask, observation);
+  }
   at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(head_dim_));
   if (mask != nullptr && mask->additive.defined()) scores = scores + mask->additive;
   if (mask != nullptr && mask->key_mask.defined()) {
@@ -96,19 +104,9 @@ at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
     const at::Tensor query_mask = mask != nullptr ? mask->query_mask : at::Tensor();
     r.entropy = mask == nullptr ? sigma::attention_entropy(probs)
                                 : sigma::attention_entropy(probs, key_mask, query_mask);
-    if (mask == nullptr || (!mask->additive.defined() && !key_mask.defined())) {
-      r.uniform_entropy = at::full({}, std::log(static_cast<double>(k.size(2))), at::kDouble);
-    } else {
-      // Visible keys per query row, from the scores of head 0 (masks do not depend on the head).
-      r.visible_keys = at::isfinite(scores.select(1, 0).detach()).sum(-1);  // (B, Tq)
-      at::Tensor log_visible = r.visible_keys.to(at::kDouble).clamp_min(1).log();
-      if (query_mask.defined()) {
-        at::Tensor real = query_mask.to(at::kDouble);
-        r.uniform_entropy = (log_visible * real).sum() / real.sum().clamp_min(1);
-      } else {
-        r.uniform_entropy = log_visible.mean();
-      }
-    }
+    set_uniform_entropy(r, mask, k.size(2), [&] {
+      return at::isfinite(scores.select(1, 0).detach()).sum(-1);  // (B, Tq)
+    });
     if (observation->keep_maps) r.map = probs.detach();
     if (observation->keep_logits) r.logits = scores.detach();
     observation->records.push_back(std::move(r));
@@ -116,6 +114,52 @@ at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
   at::Tensor out = at::matmul(attn_drop_(probs), v);  // (B, H, Tq, hd)
   out = out.transpose(1, 2).reshape({B, Tq, d});      // (B, Tq, d)
   return out_proj_.forward<at::Tensor>(out);
+}
+
+template <typename VisibleKeys>
+void MultiHeadAttentionImpl::set_uniform_entropy(AttentionRecord& r, const AttentionMask* mask,
+                                                 int64_t keys, const VisibleKeys& visible_keys) {
+  const at::Tensor query_mask = mask != nullptr ? mask->query_mask : at::Tensor();
+  if (mask == nullptr || (!mask->additive.defined() && !mask->key_mask.defined())) {
+    r.uniform_entropy = at::full({}, std::log(static_cast<double>(keys)), at::kDouble);
+    return;
+  }
+  // Visible keys per query row (masks do not depend on the head).
+  r.visible_keys = visible_keys();  // (B, Tq)
+  at::Tensor log_visible = r.visible_keys.to(at::kDouble).clamp_min(1).log();
+  if (query_mask.defined()) {
+    at::Tensor real = query_mask.to(at::kDouble);
+    r.uniform_entropy = (log_visible * real).sum() / real.sum().clamp_min(1);
+  } else {
+    r.uniform_entropy = log_visible.mean();
+  }
+}
+
+at::Tensor MultiHeadAttentionImpl::fused_forward(const at::Tensor& q, const at::Tensor& k,
+                                                 const at::Tensor& v, const AttentionMask* mask,
+                                                 AttentionObservation* observation) {
+  const int64_t B = q.size(0), Tq = q.size(2), Tk = k.size(2);
+  // One additive mask: the given one plus -inf at hidden keys.
+  at::Tensor additive = mask != nullptr ? mask->additive : at::Tensor();
+  if (mask != nullptr && mask->key_mask.defined()) {
+    at::Tensor hidden = at::zeros({B, 1, 1, Tk}, q.options())
+                            .masked_fill(mask->key_mask.logical_not().view({B, 1, 1, Tk}),
+                                         -INFINITY);
+    additive = additive.defined() ? additive + hidden : hidden;
+  }
+  FusedAttentionOutput f = fused_attention(q, k, v, additive, 1.0 / std::sqrt(double(head_dim_)),
+                                           /*entropy=*/observation != nullptr);
+  if (observation != nullptr) {
+    AttentionRecord r;
+    r.site = site_;
+    r.entropy = sigma::entropy_from_rows(f.entropy,
+                                         mask != nullptr ? mask->query_mask : at::Tensor());
+    set_uniform_entropy(r, mask, Tk, [&] {
+      return at::isfinite(additive.expand({B, q.size(1), Tq, Tk}).select(1, 0)).sum(-1);  // (B, Tq)
+    });
+    observation->records.push_back(std::move(r));
+  }
+  return out_proj_.forward<at::Tensor>(f.out);  // f.out: (B, Tq, d)
 }
 
 }  // namespace models

@@ -81,6 +81,13 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
  private:
   // The q, k and v input projections of `in` side by side: (B, T, 3d).
   at::Tensor project(const at::Tensor& in);
+  // Attention through models/fused_attention.h (no maps kept, no attention dropout).
+  at::Tensor fused_forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const AttentionMask* mask, AttentionObservation* observation);
+  // r.uniform_entropy (and r.visible_keys when masked); visible_keys() gives (B, Tq) counts.
+  template <typename VisibleKeys>
+  static void set_uniform_entropy(AttentionRecord& r, const AttentionMask* mask, int64_t keys,
+                                  const VisibleKeys& visible_keys);
 
   AttentionSite site_;
   int64_t heads_, head_dim_;

@@ -23,4 +23,8 @@ struct AttentionEntropy {
 AttentionEntropy attention_entropy(const at::Tensor& probs, const at::Tensor& key_mask = {},
                                    const at::Tensor& query_mask = {});
 
+// The same averages from each query row's entropy (B, H, Tq), e.g. as fused attention computes
+// it (models/fused_attention.h); query_mask as above.
+AttentionEntropy entropy_from_rows(const at::Tensor& per_query, const at::Tensor& query_mask = {});
+
 }  // namespace sigma

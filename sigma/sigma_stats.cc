@@ -1,5 +1,7 @@
 #include "sigma/sigma_stats.h"
 
+#include <map>
+
 #include <torch/csrc/autograd/grad_mode.h>
 
 namespace sigma {
@@ -25,6 +27,39 @@ torch::nn::Linear fold(const SigmaReparamLinear& layer) {
   plain->weight.copy_(layer->effective_weight());
   if (opts.bias()) plain->bias.copy_(layer->bias);
   return plain;
+}
+
+void fold_into(const torch::nn::Module& reparam, torch::nn::Module& plain) {
+  torch::NoGradGuard no_grad;
+  // W_hat of every σReparam layer, by its weight's path.
+  std::map<std::string, at::Tensor> folded;
+  for (const auto& item : reparam.named_modules()) {
+    const std::string prefix = item.key().empty() ? "" : item.key() + ".";
+    if (const auto* l = item.value()->as<SigmaReparamLinearImpl>()) {
+      folded[prefix + "weight"] = l->effective_weight();
+    } else if (const auto* c = item.value()->as<SigmaReparamConv2dImpl>()) {
+      folded[prefix + "weight"] = c->effective_weight();
+    }
+  }
+  const auto source = reparam.named_parameters();
+  const auto source_buffers = reparam.named_buffers();
+  const auto copy = [&](const std::string& name, at::Tensor& target) {
+    at::Tensor value;
+    if (auto it = folded.find(name); it != folded.end()) {
+      value = it->second;
+    } else if (const at::Tensor* p = source.find(name)) {
+      value = *p;
+    } else if (const at::Tensor* b = source_buffers.find(name)) {
+      value = *b;
+    } else {
+      TORCH_CHECK(false, "fold_into: the σReparam model has no ", name);
+    }
+    TORCH_CHECK(value.sizes() == target.sizes(), "fold_into: ", name, " has shape ",
+                value.sizes(), " in the σReparam model and ", target.sizes(), " in the plain one");
+    target.copy_(value);
+  };
+  for (auto& p : plain.named_parameters()) copy(p.key(), p.value());
+  for (auto& b : plain.named_buffers()) copy(b.key(), b.value());
 }
 
 torch::nn::Conv2d fold(const SigmaReparamConv2d& layer) {

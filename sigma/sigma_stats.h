@@ -33,4 +33,11 @@ std::vector<SigmaReparamLayerStats> collect_sigma_reparam_stats(const torch::nn:
 torch::nn::Linear fold(const SigmaReparamLinear& layer);
 torch::nn::Conv2d fold(const SigmaReparamConv2d& layer);
 
+// Folds a whole model: `plain` is the same architecture built without σReparam (same module
+// paths). Each σReparam layer's W_hat and bias go into `plain`'s layer of the same path, every
+// other parameter and buffer of `plain` is copied by name. Afterwards `plain` computes what
+// `reparam` computes in eval mode, at the plain model's cost. Throws naming a path that `plain`
+// has and `reparam` lacks, or a shape that differs.
+void fold_into(const torch::nn::Module& reparam, torch::nn::Module& plain);
+
 }  // namespace sigma
