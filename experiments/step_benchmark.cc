@@ -8,9 +8,11 @@
 // images, patch 7, 17 tokens), 1 = causal LM (vocabulary 2048, context 64, tied embeddings);
 // variant 0 = plain, 1 = σReparam on every linear layer (and the patch embedding), 2 = σReparam
 // with the attention entropy of every layer observed and read back as the trainer does on a
-// logged step. Counter ms = mean milliseconds per step.
+// logged step. Counters: ms = median milliseconds per step; for variants 1 and 2 also
+// reference_ms of the variant below (plain, resp. σReparam without entropy), stepped alternately
+// in the same loop, and ratio = ms / reference_ms.
 //
-// BM_Inference/<width>/<depth>/<heads>/<variant>: ViT forward in eval mode without gradient,
+// BM_Inference/<width>/<depth>/<heads>/<variant>/<threads>: ViT forward in eval mode without gradient,
 // batch 256; variant 0 = plain, 1 = σReparam, 2 = σReparam folded into a plain model
 // (sigma::fold_into).
 #include <ATen/ATen.h>
@@ -19,7 +21,9 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/optim/adamw.h>
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -96,37 +100,62 @@ double read_entropy(const models::AttentionObservation& observation) {
   return sum;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 void BM_Step(benchmark::State& state) {
   const int64_t model = state.range(0), width = state.range(1), depth = state.range(2),
                 heads = state.range(3), batch = state.range(4), variant = state.range(5),
                 threads = state.range(6);
   at::set_num_threads(static_cast<int>(threads));
   Trainable t(model, width, depth, heads, batch, variant >= 1);
-  const auto run = [&] {
-    if (variant == 2) {
+  // The variant below this one (plain for σReparam, σReparam without entropy for variant 2),
+  // stepped alternately with it so that slow phases of the machine hit both alike.
+  std::unique_ptr<Trainable> reference;
+  if (variant >= 1) {
+    reference = std::make_unique<Trainable>(model, width, depth, heads, batch, variant == 2);
+  }
+  const auto run = [](Trainable& m, bool entropy) {
+    if (entropy) {
       models::AttentionObservation observation;
-      t.step(&observation);
+      m.step(&observation);
       benchmark::DoNotOptimize(read_entropy(observation));
     } else {
-      t.step(nullptr);
+      m.step(nullptr);
     }
   };
-  for (int i = 0; i < 3; ++i) run();  // warm-up
+  const auto timed = [](const auto& fn) {
+    const auto start = Clock::now();
+    fn();
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  for (int i = 0; i < 3; ++i) {  // warm-up
+    run(t, variant == 2);
+    if (reference) run(*reference, false);
+  }
   // STEP_PROFILE=trace.json: LibTorch's profiler over the timed steps (a Chrome trace).
   std::optional<torch::autograd::profiler::RecordProfile> profile;
   if (const char* path = std::getenv("STEP_PROFILE")) profile.emplace(path);
-  double seconds = 0;
+  std::vector<double> ours, theirs;
   for (auto _ : state) {
-    const auto start = Clock::now();
-    run();
-    seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    ours.push_back(timed([&] { run(t, variant == 2); }));
+    if (reference) theirs.push_back(timed([&] { run(*reference, false); }));
   }
-  state.counters["ms"] = 1e3 * seconds / static_cast<double>(state.iterations());
+  // Medians: a step that the machine slowed down does not move them.
+  state.counters["ms"] = 1e3 * median(ours);
+  if (reference) {
+    state.counters["reference_ms"] = 1e3 * median(theirs);
+    state.counters["ratio"] = median(ours) / median(theirs);
+  }
 }
 
 void BM_Inference(benchmark::State& state) {
   const int64_t width = state.range(0), depth = state.range(1), heads = state.range(2),
-                variant = state.range(3);
+                variant = state.range(3), threads = state.range(4);
+  at::set_num_threads(static_cast<int>(threads));
   models::VitConfig plain_config, sigma_config;
   plain_config.transformer = transformer(width, depth, heads, false);
   sigma_config.transformer = transformer(width, depth, heads, true);
@@ -160,13 +189,17 @@ void StepCases(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_Step)->Apply(StepCases)->Unit(benchmark::kMillisecond)->UseRealTime();
+void InferenceCases(benchmark::internal::Benchmark* b) {
+  for (int64_t threads : {1, 2}) {
+    for (int64_t variant : {0, 1, 2}) {
+      b->Args({64, 4, 4, variant, threads});
+      b->Args({384, 6, 6, variant, threads});
+    }
+  }
+}
+
 BENCHMARK(BM_Inference)
-    ->Args({64, 4, 4, 0})
-    ->Args({64, 4, 4, 1})
-    ->Args({64, 4, 4, 2})
-    ->Args({384, 6, 6, 0})
-    ->Args({384, 6, 6, 1})
-    ->Args({384, 6, 6, 2})
+    ->Apply(InferenceCases)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
