@@ -15,6 +15,7 @@ struct RuntimeInfo {
   bool reference_blas = false;
 };
 
+// Once per process, keeps large freed blocks in glibc's heap for reuse (see runtime.cc).
 // Sets LibTorch's intra-op thread count (`threads` <= 0: every core this process may use),
 // warns once on stderr if the reference BLAS is loaded, and returns what it found.
 RuntimeInfo configure_runtime(int threads);

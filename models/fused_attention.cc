@@ -5,6 +5,7 @@
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -57,26 +58,25 @@ void for_each_head(const Shape& s, int64_t scratch_floats, const Fn& fn) {
   });
 }
 
-// In place: row z (n scores) -> softmax(z). Returns the row's entropy logsumexp(z) - sum p z.
-float softmax_row(float* z, int64_t n) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (int64_t j = 0; j < n; ++j) m = std::max(m, z[j]);
-  if (m == -std::numeric_limits<float>::infinity()) {  // every key hidden
-    for (int64_t j = 0; j < n; ++j) z[j] = 0;
+// Row i of P = softmax(S) given S: its entropy H = logsumexp(s) - sum_j p_j s_j, where
+// logsumexp(s) = s_k - log p_k at the row's largest p_k (no second pass of exponentials). A row
+// that sees no key (softmax gives NaN) becomes zeros with entropy 0.
+float finish_row(const float* s, float* p, int64_t n) {
+  if (std::isnan(p[0])) {
+    for (int64_t j = 0; j < n; ++j) p[j] = 0;
     return 0;
   }
-  float sum = 0, weighted = 0;  // sum e_j, sum e_j z_j (over visible keys)
-  for (int64_t j = 0; j < n; ++j) {
-    const float zj = z[j];
-    const float e = std::exp(zj - m);
-    z[j] = e;
-    if (e > 0) weighted += e * (zj - m);
-    sum += e;
+  int64_t top = 0;
+  for (int64_t j = 1; j < n; ++j) top = p[j] > p[top] ? j : top;
+  // sum_j p_j s_j over visible keys (p_j = 0 at hidden ones, whose s_j is -inf), four
+  // independent sums for instruction-level parallelism.
+  float w[4] = {0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    for (int64_t r = 0; r < 4; ++r) w[r] += p[j + r] > 0 ? p[j + r] * s[j + r] : 0.0f;
   }
-  const float inv = 1.0f / sum;
-  for (int64_t j = 0; j < n; ++j) z[j] *= inv;
-  // H = m + log(sum) - sum_j p_j z_j, with z shifted by m for accuracy.
-  return std::log(sum) - weighted * inv;
+  for (; j < n; ++j) w[0] += p[j] > 0 ? p[j] * s[j] : 0.0f;
+  return s[top] - std::log(p[top]) - ((w[0] + w[1]) + (w[2] + w[3]));
 }
 
 struct Forward {
@@ -86,28 +86,42 @@ struct Forward {
 Forward attention_forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                           const at::Tensor& mask, float scale, bool want_entropy) {
   const Shape s = shape_of(q, k);
-  Forward f;
-  f.out = at::empty({s.B, s.Tq, s.H * s.hd}, q.options());
-  f.probs = at::empty({s.B, s.H, s.Tq, s.Tk}, q.options());
-  if (want_entropy) f.entropy = at::empty({s.B, s.H, s.Tq}, q.options());
+  at::Tensor scores = at::empty({s.B, s.H, s.Tq, s.Tk}, q.options());
   at::Tensor m;  // (B, H, Tq, Tk) strides of the broadcast mask
   if (mask.defined()) m = mask.to(at::kFloat).expand({s.B, s.H, s.Tq, s.Tk});
+  float* S_all = scores.data_ptr<float>();
+  // S = scale Q K^T + mask, one sgemm per (batch, head).
+  for_each_head(s, 0, [&](int64_t b, int64_t h, float*) {
+    const Matrix Q = matrix(q, b, h), K = matrix(k, b, h);
+    float* S = S_all + (b * s.H + h) * s.Tq * s.Tk;
+    gemm(false, true, s.Tq, s.Tk, s.hd, scale, Q.data, Q.ld, K.data, K.ld, 0.0f, S, s.Tk);
+    if (m.defined()) {
+      const float* mb = m.data_ptr<float>() + b * m.stride(0) + h * m.stride(1);
+      for (int64_t i = 0; i < s.Tq; ++i) {
+        for (int64_t j = 0; j < s.Tk; ++j) S[i * s.Tk + j] += mb[i * m.stride(2) + j * m.stride(3)];
+      }
+    }
+  });
+  // The softmax as one vectorised LibTorch kernel over every row.
+  Forward f;
+  f.probs = at::_softmax(scores, -1, false);
+  f.out = at::empty({s.B, s.Tq, s.H * s.hd}, q.options());
+  if (want_entropy) f.entropy = at::empty({s.B, s.H, s.Tq}, q.options());
   float* out = f.out.data_ptr<float>();
   float* probs = f.probs.data_ptr<float>();
   float* entropy = want_entropy ? f.entropy.data_ptr<float>() : nullptr;
   for_each_head(s, 0, [&](int64_t b, int64_t h, float*) {
-    const Matrix Q = matrix(q, b, h), K = matrix(k, b, h), V = matrix(v, b, h);
-    float* P = probs + (b * s.H + h) * s.Tq * s.Tk;
-    gemm(false, true, s.Tq, s.Tk, s.hd, scale, Q.data, Q.ld, K.data, K.ld, 0.0f, P, s.Tk);
-    if (m.defined()) {
-      const float* mb = m.data_ptr<float>() + b * m.stride(0) + h * m.stride(1);
-      for (int64_t i = 0; i < s.Tq; ++i) {
-        for (int64_t j = 0; j < s.Tk; ++j) P[i * s.Tk + j] += mb[i * m.stride(2) + j * m.stride(3)];
-      }
-    }
+    const Matrix V = matrix(v, b, h);
+    const int64_t head = b * s.H + h;
+    float* P = probs + head * s.Tq * s.Tk;
+    const float* S = S_all + head * s.Tq * s.Tk;
     for (int64_t i = 0; i < s.Tq; ++i) {
-      const float H = softmax_row(P + i * s.Tk, s.Tk);
-      if (entropy != nullptr) entropy[(b * s.H + h) * s.Tq + i] = H;
+      float* row = P + i * s.Tk;
+      if (entropy != nullptr) {
+        entropy[head * s.Tq + i] = finish_row(S + i * s.Tk, row, s.Tk);
+      } else if (std::isnan(row[0])) {  // sees no key
+        std::fill(row, row + s.Tk, 0.0f);
+      }
     }
     // O written into (B, Tq, H * hd): row stride H * hd, head h at column h * hd.
     gemm(false, false, s.Tq, s.hd, s.Tk, 1.0f, P, s.Tk, V.data, V.ld, 0.0f,

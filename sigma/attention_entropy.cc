@@ -53,6 +53,13 @@ AttentionEntropy attention_entropy(const at::Tensor& probs, const at::Tensor& ke
 AttentionEntropy entropy_from_rows(const at::Tensor& rows, const at::Tensor& query_mask) {
   TORCH_CHECK(rows.dim() == 3, "entropy_from_rows: expected (B, H, Tq), got shape ", rows.sizes());
   at::NoGradGuard no_grad;
+  if (!query_mask.defined()) {  // every query counts: plain means (a logged step's hot path)
+    AttentionEntropy out;
+    out.per_query = rows.detach();
+    out.per_head = out.per_query.to(at::kDouble).mean(at::IntArrayRef{0, 2}).to(rows.scalar_type());
+    out.mean = out.per_head.mean();
+    return out;
+  }
   return average_rows(rows.detach().to(at::kDouble), query_mask, rows.scalar_type());
 }
 
