@@ -84,7 +84,63 @@ class ReparamWeight : public torch::autograd::Function<ReparamWeight> {
   }
 };
 
+// y = r x W^T + b with r = gamma / sigma(W). With M = G^T x (the gradient W_hat would get) and
+// s = sum(M o W):  dx = r G W,  dW = r M - (r s / sigma) v u'^T,  db = sum_rows G,
+// dgamma = s / sigma. W_hat is never formed: the scalar rides in the matrix products' alpha.
+class ReparamLinear : public torch::autograd::Function<ReparamLinear> {
+ public:
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
+                                                const at::Tensor& x, const at::Tensor& w,
+                                                const at::Tensor& b, const at::Tensor& gamma,
+                                                const PowerState& state) {
+    const PowerIteration p = power_iteration(w, state.u, state.steps);
+    if (state.store) {
+      state.u.copy_(p.u);
+      state.sigma.copy_(p.sigma);
+    }
+    const double ratio = (gamma / p.sigma).item<double>();
+    const at::Tensor x2 = x.reshape({-1, w.size(1)});
+    at::Tensor y = at::addmm(b, x2, w.t(), 1.0, ratio);
+    ctx->save_for_backward({x2, w, gamma, p.v, p.u, p.sigma});
+    ctx->saved_data["ratio"] = ratio;
+    ctx->saved_data["input_sizes"] = x.sizes().vec();
+    std::vector<int64_t> sizes = x.sizes().vec();
+    sizes.back() = w.size(0);
+    return {y.view(sizes)};
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor &x2 = saved[0], &w = saved[1], &gamma = saved[2], &v = saved[3],
+                     &u = saved[4], &sigma = saved[5];
+    const double ratio = ctx->saved_data["ratio"].toDouble();
+    const at::Tensor g = grads[0].reshape({-1, w.size(0)});
+    // dx = r G W (beta 0: the uninitialised first argument is never read).
+    at::Tensor dx = at::addmm(at::empty({g.size(0), w.size(1)}, g.options()), g, w, 0.0, ratio);
+    at::Tensor m = at::mm(g.t(), x2);  // (out, in)
+    const double s = at::dot(m.view(-1), w.contiguous().view(-1)).item<double>();
+    const double sigma_value = sigma.item<double>();
+    m.addr_(v, u, ratio, -ratio * s / sigma_value);  // dW, in place
+    at::Tensor dgamma;
+    if (gamma.requires_grad()) dgamma = at::full({}, s / sigma_value, gamma.options());
+    return {dx.view(ctx->saved_data["input_sizes"].toIntVector()), m, g.sum(0), dgamma,
+            at::Tensor()};
+  }
+};
+
 }  // namespace
+
+at::Tensor SigmaReparamState::linear(const at::Tensor& input, const at::Tensor& weight,
+                                     const at::Tensor& bias, bool training) const {
+  const bool fused = !options_.stats_only() && at::GradMode::is_enabled() &&
+                     weight.requires_grad() && bias.defined() && weight.dim() == 2 &&
+                     weight.scalar_type() == at::kFloat && weight.device().is_cpu() &&
+                     weight.is_contiguous() && input.scalar_type() == at::kFloat;
+  if (!fused) return at::linear(input, reparameterize(weight, training), bias);
+  return ReparamLinear::apply(input, weight, bias, gamma_,
+                              PowerState{u_, sigma_, options_.power_steps(), training})[0];
+}
 
 at::Tensor SigmaReparamState::reparameterize(const at::Tensor& weight2d, bool training) const {
   if (options_.stats_only() || !at::GradMode::is_enabled() || !weight2d.requires_grad()) {

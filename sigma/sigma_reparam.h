@@ -58,6 +58,11 @@ class SigmaReparamState {
   // W_hat for the (out, in) weight view. One power step from u per call; u and the sigma
   // buffer are stored only when `training` (eval does an unstored step: deterministic).
   at::Tensor reparameterize(const at::Tensor& weight2d, bool training) const;
+  // linear(input, reparameterize(weight, training), bias), as one autograd node that never
+  // forms W_hat: y = (gamma / sigma) x W^T + b with the scalar in the matrix product. Same
+  // values (up to float rounding) and gradients as the composite expression.
+  at::Tensor linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
+                    bool training) const;
 
   const SigmaReparamOptions& options() const { return options_; }
   const at::Tensor& u() const { return u_; }

@@ -33,7 +33,7 @@ void SigmaReparamLinearImpl::reset() {
 at::Tensor SigmaReparamLinearImpl::forward(const at::Tensor& input) {
   TORCH_CHECK(input.size(-1) == options.in_features(), "SigmaReparamLinear: input has ",
               input.size(-1), " features in its last dimension, expected ", options.in_features());
-  return at::linear(input, state_.reparameterize(weight, is_training()), bias);
+  return state_.linear(input, weight, bias, is_training());
 }
 
 at::Tensor SigmaReparamLinearImpl::effective_weight() const {

@@ -5,14 +5,14 @@
 # measured alternately in rounds; then σReparam's and entropy logging's share of a step, ViT
 # inference after folding, and data-parallel steps per second on 1 and 2 ranks.
 #
-#   bash tools/benchmark.sh [--rounds=3] [--out=report]
+#   bash tools/benchmark.sh [--rounds=2] [--out=report]
 #
 # Writes <out>/benchmark.md (the tables, with the machine and threads) and
-# <out>/benchmark.json (every measurement). Takes about 10 minutes on 2 cores with 3 rounds.
+# <out>/benchmark.json (every measurement). Takes about 6 minutes per round on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3
+rounds=2
 out=report
 for arg in "$@"; do
   case "$arg" in
@@ -49,19 +49,21 @@ py() {
     --heads="$4" --batch="$5" --threads="$6" --steps="$7" |
     "$python" -c 'import json,statistics,sys; print(statistics.median(json.load(sys.stdin)["ms"]))'
 }
+# inference <width> <depth> <heads> <variant> <threads> [counter] -> median ms (or the ratio of
+# σReparam / folded to the plain model, stepped alternately)
 inference() {
   "$bin/step_benchmark" --benchmark_filter="^BM_Inference/$1/$2/$3/$4/$5/real_time\$" \
-    --benchmark_min_time=2 --benchmark_format=json 2>/dev/null |
-    "$python" -c 'import json,sys; print(json.load(sys.stdin)["benchmarks"][0]["ms"])'
+    --benchmark_min_time=3 --benchmark_format=json 2>/dev/null |
+    "$python" -c "import json,sys; print(json.load(sys.stdin)['benchmarks'][0]['${6:-ms}'])"
 }
 record() { echo "$*" >> "$raw"; }
 
 # name model(cpp id) model(py) width depth heads batch min_seconds py_steps
 cases=(
-  "vit-64  0 vit 64 4 4 128 2 20"
-  "vit-384 0 vit 384 6 6 128 4 4"
-  "lm-64   1 lm 64 4 4 32 2 20"
-  "lm-384  1 lm 384 6 6 32 4 4"
+  "vit-64  0 vit 64 4 4 128 3 20"
+  "vit-384 0 vit 384 6 6 128 12 5"
+  "lm-64   1 lm 64 4 4 32 3 20"
+  "lm-384  1 lm 384 6 6 32 12 5"
 )
 for round in $(seq 1 "$rounds"); do
   for c in "${cases[@]}"; do
@@ -87,10 +89,10 @@ for round in $(seq 1 "$rounds"); do
     read -r w d h <<< "$width"
     for threads in 1 2; do
       plain=$(inference "$w" "$d" "$h" 0 "$threads")
-      reparam=$(inference "$w" "$d" "$h" 1 "$threads")
-      folded=$(inference "$w" "$d" "$h" 2 "$threads")
+      reparam=$(inference "$w" "$d" "$h" 1 "$threads" ratio)
+      folded=$(inference "$w" "$d" "$h" 2 "$threads" ratio)
       record "inference vit-$w $threads $round $plain $reparam $folded"
-      printf 'round %d  inference vit-%-4s %d thread(s): plain %7.1f ms  σReparam %7.1f ms  folded %7.1f ms\n' \
+      printf 'round %d  inference vit-%-4s %d thread(s): plain %7.1f ms  σReparam / plain %.3f  folded / plain %.3f\n' \
         "$round" "$w" "$threads" "$plain" "$reparam" "$folded"
     done
   done

@@ -6,7 +6,7 @@
 RAW holds one measurement per line, as tools/benchmark.sh records them:
   step <case> <threads> <round> <C++ ms> <PyTorch ms> <σReparam / plain> <entropy / σReparam>
     (the two ratios each from one loop that steps both models alternately)
-  inference <case> <threads> <round> <plain ms> <σReparam ms> <folded ms>
+  inference <case> <threads> <round> <plain ms> <σReparam / plain> <folded / plain>
   parallel <case> <ranks> <round> <steps per second>
 Every figure in the tables is the median over the rounds, with the range in brackets.
 """
@@ -97,20 +97,23 @@ def main():
            "trainer does on a logged step, as a fraction of that step (alternating with the same "
            "step without entropy).", "",
            "## Inference after folding (ViT, eval mode, batch 256, no gradient)", "",
-           "| width x depth | threads | plain ms | σReparam ms | folded ms | folded / plain |",
-           "|---|---|---|---|---|---|"]
+           "| width x depth | threads | plain ms | σReparam / plain | folded / plain |",
+           "|---|---|---|---|---|"]
     for (case, threads), rows in sorted(inference.items(), key=lambda kv: (int(kv[0][0][4:]),
                                                                              kv[0][1])):
         p, _ = summary([r[0] for r in rows])
-        s, _ = summary([r[1] for r in rows])
-        f, _ = summary([r[2] for r in rows])
-        q, qm = summary([r[2] / r[0] for r in rows], "{:.3f}")
-        md.append(f"| {shapes['vit-' + case[4:]]} | {threads} | {p} | {s} | {f} | {q} |")
-        results["inference"].append({"case": case, "threads": threads, "plain_ms": [r[0] for r in rows],
-                                     "sigma_ms": [r[1] for r in rows],
-                                     "folded_ms": [r[2] for r in rows], "ratio_median": qm})
-    md += ["", "`sigma::fold_into` copies each σReparam layer's W_hat = gamma / sigma(W) W into "
-           "the same model built without σReparam: the folded model is the plain model.", "",
+        s, _ = summary([r[1] for r in rows], "{:.3f}")
+        f, fm = summary([r[2] for r in rows], "{:.3f}")
+        md.append(f"| {shapes['vit-' + case[4:]]} | {threads} | {p} | {s} | {f} |")
+        results["inference"].append({"case": case, "threads": threads,
+                                     "plain_ms": [r[0] for r in rows],
+                                     "sigma_ratio": [r[1] for r in rows],
+                                     "folded_ratio": [r[2] for r in rows],
+                                     "folded_ratio_median": fm})
+    md += ["", "Ratios from one loop that runs the model and the plain model alternately. "
+           "`sigma::fold_into` copies each σReparam layer's W_hat = gamma / sigma(W) W into the "
+           "same model built without σReparam: the folded model is the plain model, so its ratio "
+           "shows the measurement's own noise.", "",
            "## Data-parallel training (c10d Gloo on loopback)", "",
            "σReparam ViT of `experiments/vit/specs/sigma_reparam.textproto` (width 64, batch 128 "
            "in all), one thread per rank, 150 steps; rate at step 149 (before the final "
