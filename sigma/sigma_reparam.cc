@@ -48,6 +48,17 @@ struct PowerState {
   at::Tensor u, sigma;
   int64_t steps;
   bool store;  // training: keep the new u and sigma
+
+  // The power iteration from u, keeping u and sigma when `store`.
+  PowerIteration run(const at::Tensor& w) const {
+    PowerIteration p = power_iteration(w, u, steps);
+    if (store) {
+      at::NoGradGuard no_grad;
+      u.copy_(p.u);
+      sigma.copy_(p.sigma.detach());
+    }
+    return p;
+  }
 };
 
 // W_hat = (gamma / sigma(W)) W as one autograd node. sigma = v^T W u' with v and u' from the
@@ -61,11 +72,7 @@ class ReparamWeight : public torch::autograd::Function<ReparamWeight> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
                                                 const at::Tensor& w, const at::Tensor& gamma,
                                                 const PowerState& state) {
-    const PowerIteration p = power_iteration(w, state.u, state.steps);
-    if (state.store) {
-      state.u.copy_(p.u);
-      state.sigma.copy_(p.sigma);
-    }
+    const PowerIteration p = state.run(w);
     const at::Tensor ratio = gamma / p.sigma;
     ctx->save_for_backward({w, gamma, p.v, p.u, p.sigma, ratio});
     return {w * ratio};
@@ -93,11 +100,7 @@ class ReparamLinear : public torch::autograd::Function<ReparamLinear> {
                                                 const at::Tensor& x, const at::Tensor& w,
                                                 const at::Tensor& b, const at::Tensor& gamma,
                                                 const PowerState& state) {
-    const PowerIteration p = power_iteration(w, state.u, state.steps);
-    if (state.store) {
-      state.u.copy_(p.u);
-      state.sigma.copy_(p.sigma);
-    }
+    const PowerIteration p = state.run(w);
     const double ratio = (gamma / p.sigma).item<double>();
     const at::Tensor x2 = x.reshape({-1, w.size(1)});
     at::Tensor y = at::addmm(b, x2, w.t(), 1.0, ratio);
@@ -144,12 +147,8 @@ at::Tensor SigmaReparamState::linear(const at::Tensor& input, const at::Tensor& 
 
 at::Tensor SigmaReparamState::reparameterize(const at::Tensor& weight2d, bool training) const {
   if (options_.stats_only() || !at::GradMode::is_enabled() || !weight2d.requires_grad()) {
-    PowerIteration p = power_iteration(weight2d, u_, options_.power_steps());
-    if (training) {
-      at::NoGradGuard no_grad;
-      u_.copy_(p.u);
-      sigma_.copy_(p.sigma.detach());
-    }
+    const PowerIteration p =
+        PowerState{u_, sigma_, options_.power_steps(), training}.run(weight2d);
     if (options_.stats_only()) return weight2d;
     return weight2d * (gamma_ / p.sigma);
   }

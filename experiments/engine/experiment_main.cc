@@ -276,13 +276,12 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   RunOptions options;
   options.run_dir = run_dir;
   options.resume = resume;
-  options.progress = !absl::GetFlag(FLAGS_quiet);
+  options.progress = !absl::GetFlag(FLAGS_quiet) && rank->rank == 0;
   options.environment = environment(runtime);
   options.parallel = parallel.get();
   options.after_step = *fault;
 
   try {
-    if (options.progress) options.progress = rank->rank == 0;
     if (options.progress) {
       std::cout << spec->name() << ": " << spec->description() << "\n"
                 << "run directory " << run_dir << " | threads " << runtime.threads

@@ -110,15 +110,13 @@ void TrainingRun::open_run_directory() {
     parallel_->broadcast_module(model_);
     parallel_->attach(parameters_);
   }
-  if (!writer_) {
-    // Other ranks keep only what the loop needs.
-  } else if (options_.resume) {
+  if (writer_ && options_.resume) {
     if (truncate(metrics_path.c_str(), state_.metrics_bytes()) != 0) {
       throw std::runtime_error(metrics_path + ": cannot truncate to the checkpoint");
     }
     progress_.line("resuming " + dir_ + " at step " + std::to_string(state_.step()) + "/" +
                    std::to_string(total_));
-  } else {
+  } else if (writer_) {
     write_atomically(dir_ + "/spec.textproto", spec_to_text(spec_));
     std::ofstream(metrics_path, std::ios::trunc);
     std::remove((dir_ + "/checkpoint.pt").c_str());
