@@ -82,7 +82,7 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
      << " of run time).\n";
   if (s.unfinished > 0) {
     md << "**" << s.unfinished
-       << " run(s) there are not finished (RUNNING or FAILED) and are left out of everything "
+       << " run(s) there are not finished (RUNNING, INTERRUPTED or FAILED) and are left out of everything "
           "below.**\n";
   }
   md << "\n### Setting\n\n" << analysis::setting_markdown(s.sweep, s.path, s.runs, summary) << "\n";

@@ -194,6 +194,7 @@ GroupSummary summarize(const std::vector<const RunRecord*>& runs, double collaps
         ++s.failed;
         break;
       case sigma_reparam::RunResult::RUNNING:
+      case sigma_reparam::RunResult::INTERRUPTED:
       case sigma_reparam::RunResult::STATUS_UNSPECIFIED:
         break;
     }

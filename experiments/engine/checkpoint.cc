@@ -1,5 +1,6 @@
 #include "experiments/engine/checkpoint.h"
 
+#include <google/protobuf/text_format.h>
 #include <sys/stat.h>
 #include <torch/serialize/archive.h>
 
@@ -8,17 +9,39 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/hash.h"
+#include "experiments/engine/run_dir.h"
+
 namespace experiments {
 namespace {
 
 std::string checkpoint_path(const std::string& run_dir, const char* what) {
   const std::string path = run_dir + "/checkpoint.pt";
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) throw std::runtime_error(path + ": " + what);
+  if (stat(path.c_str(), &st) != 0) throw CheckpointError(path + ": " + what);
   return path;
 }
 
+// LibTorch's message without its C++ backtrace.
+std::string what_of(const std::exception& e) {
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e)) {
+    return c10_error->what_without_backtrace();
+  }
+  return e.what();
+}
+
 }  // namespace
+
+std::string spec_digest(const sigma_reparam::ExperimentSpec& spec) {
+  sigma_reparam::ExperimentSpec copy = spec;
+  copy.mutable_run()->clear_threads();
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(copy, &text);
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx",
+                static_cast<unsigned long long>(core::fnv1a64(text)));
+  return hex;
+}
 
 void save_checkpoint(const std::string& dir, torch::nn::Module& model, const Optimizer& optimizer,
                      const sigma_reparam::TrainerState& state) {
@@ -28,40 +51,72 @@ void save_checkpoint(const std::string& dir, torch::nn::Module& model, const Opt
   archive.write("model", model_archive);
   archive.write("optimizer", optimizer_archive);
   archive.write("trainer_state", c10::IValue(state.SerializeAsString()));
-  const std::string path = dir + "/checkpoint.pt", tmp = path + ".tmp";
-  archive.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw std::runtime_error("cannot rename " + tmp + " to " + path);
-  }
+  // Serialised in memory, then written with checked POSIX writes and renamed: a full disk or a
+  // kill leaves the previous checkpoint.
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t size) -> size_t {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  write_atomically(dir + "/checkpoint.pt", bytes);
 }
 
 namespace {
 
 sigma_reparam::TrainerState restore(torch::serialize::InputArchive& archive,
                                     const std::string& origin, torch::nn::Module& model,
-                                    Optimizer& optimizer) {
-  torch::serialize::InputArchive model_archive, optimizer_archive;
-  archive.read("model", model_archive);
-  archive.read("optimizer", optimizer_archive);
-  model.load(model_archive);
-  optimizer.load(optimizer_archive);
-  c10::IValue state_value;
-  archive.read("trainer_state", state_value);
+                                    Optimizer& optimizer, const std::string& expected_digest) {
   sigma_reparam::TrainerState state;
-  if (!state.ParseFromString(state_value.toStringRef())) {
-    throw std::runtime_error(origin + ": corrupt trainer state");
+  try {
+    c10::IValue state_value;
+    archive.read("trainer_state", state_value);
+    if (!state.ParseFromString(state_value.toStringRef())) {
+      throw std::runtime_error("corrupt trainer state");
+    }
+  } catch (const std::exception& e) {
+    throw CheckpointError(origin + ": not a checkpoint of this suite (" + what_of(e) + ")");
+  }
+  if (!expected_digest.empty() && !state.spec_digest().empty() &&
+      state.spec_digest() != expected_digest) {
+    throw CheckpointError(origin + ": written for another spec (digest " +
+                             state.spec_digest() + ", this run's spec.textproto has " +
+                             expected_digest +
+                             "); it cannot be resumed here. Start the run again with --overwrite");
+  }
+  try {
+    torch::serialize::InputArchive model_archive, optimizer_archive;
+    archive.read("model", model_archive);
+    archive.read("optimizer", optimizer_archive);
+    model.load(model_archive);
+    optimizer.load(optimizer_archive);
+  } catch (const std::exception& e) {
+    throw CheckpointError(origin + ": does not fit this spec's model and optimiser (" +
+                             what_of(e) + "); it was written for another model");
   }
   return state;
+}
+
+// An archive from `path` or `bytes`, with a message naming the file when it cannot be read.
+void open_archive(torch::serialize::InputArchive& archive, const std::string& origin,
+                  const std::function<void()>& load) {
+  try {
+    load();
+  } catch (const std::exception& e) {
+    throw CheckpointError(origin + ": cannot be read as a checkpoint, truncated or corrupt (" +
+                             what_of(e) + "). The run cannot resume from it; --overwrite "
+                             "starts it again");
+  }
 }
 
 }  // namespace
 
 sigma_reparam::TrainerState load_checkpoint(const std::string& dir, torch::nn::Module& model,
-                                            Optimizer& optimizer) {
+                                            Optimizer& optimizer,
+                                            const std::string& expected_digest) {
   const std::string path = checkpoint_path(dir, "no checkpoint to resume from");
   torch::serialize::InputArchive archive;
-  archive.load_from(path);
-  return restore(archive, path, model, optimizer);
+  open_archive(archive, path, [&] { archive.load_from(path); });
+  return restore(archive, path, model, optimizer, expected_digest);
 }
 
 std::string read_checkpoint_bytes(const std::string& dir) {
@@ -75,18 +130,23 @@ std::string read_checkpoint_bytes(const std::string& dir) {
 
 sigma_reparam::TrainerState load_checkpoint_bytes(const std::string& bytes,
                                                   const std::string& origin,
-                                                  torch::nn::Module& model, Optimizer& optimizer) {
+                                                  torch::nn::Module& model, Optimizer& optimizer,
+                                                  const std::string& expected_digest) {
   torch::serialize::InputArchive archive;
-  archive.load_from(bytes.data(), bytes.size());
-  return restore(archive, origin, model, optimizer);
+  open_archive(archive, origin, [&] { archive.load_from(bytes.data(), bytes.size()); });
+  return restore(archive, origin, model, optimizer, expected_digest);
 }
 
 void load_model_weights(const std::string& run_dir, torch::nn::Module& model) {
   const std::string path = checkpoint_path(run_dir, "no checkpoint (train the run first)");
   torch::serialize::InputArchive archive, model_archive;
-  archive.load_from(path);
-  archive.read("model", model_archive);
-  model.load(model_archive);
+  open_archive(archive, path, [&] { archive.load_from(path); });
+  try {
+    archive.read("model", model_archive);
+    model.load(model_archive);
+  } catch (const std::exception& e) {
+    throw CheckpointError(path + ": does not fit this spec's model (" + what_of(e) + ")");
+  }
 }
 
 }  // namespace experiments

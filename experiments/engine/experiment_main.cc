@@ -2,6 +2,7 @@
 
 #include <absl/flags/flag.h>
 #include <absl/flags/parse.h>
+#include <absl/flags/reflection.h>
 #include <absl/flags/usage.h>
 #include <absl/strings/str_cat.h>
 #include <google/protobuf/stubs/common.h>
@@ -21,11 +22,13 @@
 #include "experiments/engine/launcher.h"
 #include "core/runtime.h"
 #include "experiments/engine/family.h"
+#include "experiments/engine/run_dir.h"
 #include "experiments/engine/spec_io.h"
+#include "experiments/engine/stop_signal.h"
 
 ABSL_FLAG(std::string, spec, "", "experiment spec (text proto); default: the binary's own");
-ABSL_FLAG(int64_t, steps, -1, "override run.steps (-1: keep the spec's)");
-ABSL_FLAG(int64_t, seed, -1, "override run.seed (-1: keep the spec's)");
+ABSL_FLAG(int64_t, steps, -1, "override run.steps, >= 1 (-1: keep the spec's)");
+ABSL_FLAG(int64_t, seed, -1, "override run.seed, >= 0 (-1: keep the spec's)");
 ABSL_FLAG(int32_t, threads, -1, "override run.threads (0 = all cores, -1: keep the spec's)");
 ABSL_FLAG(std::string, output_dir, "", "run directory (default runs/<experiment>/<run name>)");
 ABSL_FLAG(std::string, run_name, "", "run name (default: the spec's name)");
@@ -46,6 +49,9 @@ ABSL_FLAG(std::string, fault, "",
 namespace experiments {
 namespace {
 
+// Set by a launcher that holds the run directory's lock for the ranks it starts.
+constexpr const char* kLockHeldVariable = "SIGMA_RUN_LOCK_HELD";
+
 // --set may be repeated, which Abseil flags do not allow: take them out first.
 std::vector<std::string> extract_set_flags(int& argc, char** argv) {
   std::vector<std::string> sets;
@@ -61,6 +67,81 @@ std::vector<std::string> extract_set_flags(int& argc, char** argv) {
   }
   argc = out;
   return sets;
+}
+
+// Every --flag names a flag of this binary and every value parses, checked before Abseil's
+// parser (which exits with status 1 and no hint): the message names the flag and what is
+// expected, and the exit code is kExitBadInput.
+absl::Status check_flags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') {
+      return absl::InvalidArgumentError("unexpected argument \"" + arg +
+                                        "\": every argument is a --flag (see --help)");
+    }
+    const size_t dashes = arg[1] == '-' ? 2 : 1;
+    const size_t eq = arg.find('=');
+    std::string name = arg.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes);
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    bool negated = false;
+    if (flag == nullptr && name.rfind("no", 0) == 0) {
+      flag = absl::FindCommandLineFlag(name.substr(2));
+      negated = flag != nullptr && flag->IsOfType<bool>();
+      if (!negated) flag = nullptr;
+    }
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError("unknown flag --" + name + " (" + argv[0] +
+                                        " --help lists the flags)");
+    }
+    if (negated || flag->Name() == "help" || flag->Name() == "helpfull") continue;
+    std::string value;
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+    } else if (flag->IsOfType<bool>()) {
+      continue;
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return absl::InvalidArgumentError("--" + name + " needs a value");
+    }
+    std::string error;
+    const std::string before = flag->CurrentValue();
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError("--" + name + "=" + value + ": " + error);
+    }
+    flag->ParseFrom(before, &error);  // Abseil's parser sets it for real
+  }
+  return absl::OkStatus();
+}
+
+// Values the flags' types allow but this program does not.
+absl::Status check_flag_values() {
+  const auto bad = [](const std::string& flag, int64_t value, const std::string& expected) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", value, ": expected ",
+                                                   expected));
+  };
+  const int64_t steps = absl::GetFlag(FLAGS_steps), seed = absl::GetFlag(FLAGS_seed);
+  const int32_t threads = absl::GetFlag(FLAGS_threads);
+  if (steps != -1 && steps < 1) return bad("steps", steps, "a step count >= 1 (or -1: the spec's)");
+  if (seed != -1 && seed < 0) return bad("seed", seed, "a seed >= 0 (or -1: the spec's)");
+  if (threads < -1) return bad("threads", threads, ">= 1, 0 for every core, or -1 for the spec's");
+  if (absl::GetFlag(FLAGS_nproc_per_node) < 1)
+    return bad("nproc_per_node", absl::GetFlag(FLAGS_nproc_per_node), ">= 1");
+  if (absl::GetFlag(FLAGS_nnodes) < 1) return bad("nnodes", absl::GetFlag(FLAGS_nnodes), ">= 1");
+  if (absl::GetFlag(FLAGS_node_rank) < 0 ||
+      absl::GetFlag(FLAGS_node_rank) >= absl::GetFlag(FLAGS_nnodes))
+    return bad("node_rank", absl::GetFlag(FLAGS_node_rank), "0 .. --nnodes - 1");
+  if (absl::GetFlag(FLAGS_master_port) < 0 || absl::GetFlag(FLAGS_master_port) > 65535)
+    return bad("master_port", absl::GetFlag(FLAGS_master_port), "a port 1 .. 65535 (0: a free one)");
+  if (absl::GetFlag(FLAGS_dist_timeout_s) < 1)
+    return bad("dist_timeout_s", absl::GetFlag(FLAGS_dist_timeout_s), ">= 1 second");
+  if (absl::GetFlag(FLAGS_resume) && absl::GetFlag(FLAGS_overwrite)) {
+    return absl::InvalidArgumentError(
+        "--resume and --overwrite contradict each other: --resume continues the run in the "
+        "directory, --overwrite starts it again");
+  }
+  return absl::OkStatus();
 }
 
 // What a run records about the machine and libraries it ran with.
@@ -80,18 +161,41 @@ sigma_reparam::Environment environment(const core::RuntimeInfo& runtime) {
 // an existing run is never overwritten without --overwrite. Returns an exit code to end with,
 // or -1 to train.
 int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec* spec) {
-  const sigma_reparam::RunResult previous = read_result(run_dir);
+  const absl::StatusOr<sigma_reparam::RunResult> loaded = load_result(run_dir);
+  if (!loaded.ok() && !absl::IsNotFound(loaded.status())) {
+    std::cerr << "error: " << loaded.status().message() << "\n";
+    return kExitBadInput;
+  }
+  const sigma_reparam::RunResult previous = loaded.ok() ? *loaded : sigma_reparam::RunResult();
   if (resume) {
     if (previous.status() == sigma_reparam::RunResult::COMPLETED) {
       std::cout << run_dir << " is already COMPLETED (" << previous.step()
                 << " steps); nothing to resume.\n";
-      return 0;
+      return kExitCompleted;
+    }
+    if (previous.status() == sigma_reparam::RunResult::DIVERGED) {
+      std::cout << run_dir << " DIVERGED at step " << previous.step()
+                << "; a finished run, nothing to resume.\n";
+      return kExitDiverged;
+    }
+    if (!loaded.ok()) {
+      std::cerr << "error: --resume: " << run_dir
+                << " holds no run to resume (no result.textproto); train it without --resume\n";
+      return kExitBadInput;
+    }
+    struct stat st;
+    if (stat((run_dir + "/checkpoint.pt").c_str(), &st) != 0) {
+      std::cerr << "error: --resume: " << run_dir << " (" 
+                << sigma_reparam::RunResult::Status_Name(previous.status())
+                << ") has no checkpoint.pt: it stopped before its first checkpoint. Start it "
+                   "again with --overwrite\n";
+      return kExitBadInput;
     }
     // A resumed run continues with exactly the spec it started with.
     absl::StatusOr<ExperimentSpec> saved = load_spec(run_dir + "/spec.textproto");
     if (!saved.ok()) {
       std::cerr << "error: --resume: " << saved.status().message() << "\n";
-      return 2;
+      return kExitBadInput;
     }
     *spec = *saved;
   } else if (previous.status() != sigma_reparam::RunResult::STATUS_UNSPECIFIED &&
@@ -100,7 +204,7 @@ int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec*
               << sigma_reparam::RunResult::Status_Name(previous.status()) << " at step "
               << previous.step() << "). Pass --resume to continue it, --overwrite to start again, "
               << "or --run_name=NAME for a new run.\n";
-    return 2;
+    return kExitBadInput;
   }
   return -1;
 }
@@ -163,9 +267,20 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
       " [--spec=FILE] [--set='text proto fragment']... [--steps=N] [--seed=N] [--threads=N]\n"
       "  [--output_dir=DIR] [--run_name=NAME] [--resume] [--overwrite] [--quiet]\n"
       "  [--nproc_per_node=N] [--nnodes=M --node_rank=I --master_addr=HOST --master_port=P]"));
+  // A file size limit (ulimit -f) must fail the write that exceeds it, with a message, rather
+  // than kill the process with SIGXFSZ halfway through a file.
+  signal(SIGXFSZ, SIG_IGN);
   const std::vector<std::string> all_args(argv + 1, argv + argc);
   std::vector<std::string> sets = extract_set_flags(argc, argv);
+  if (absl::Status flags = check_flags(argc, argv); !flags.ok()) {
+    std::cerr << "error: " << flags.message() << "\n";
+    return kExitBadInput;
+  }
   absl::ParseCommandLine(argc, argv);
+  if (absl::Status values = check_flag_values(); !values.ok()) {
+    std::cerr << "error: " << values.message() << "\n";
+    return kExitBadInput;
+  }
   if (absl::GetFlag(FLAGS_steps) >= 0)
     sets.push_back(absl::StrCat("run { steps: ", absl::GetFlag(FLAGS_steps), " }"));
   if (absl::GetFlag(FLAGS_seed) >= 0)
@@ -177,14 +292,14 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   if (spec_flag.empty() && binary.default_spec.empty()) {
     std::cerr << "error: --spec: name a spec file, e.g. "
                  "--spec=experiments/vit/specs/sigma_reparam.textproto\n";
-    return 2;
+    return kExitBadInput;
   }
   const std::string spec_path =
       core::resolve_input(spec_flag.empty() ? binary.default_spec : spec_flag);
   absl::StatusOr<ExperimentSpec> spec = load_spec(spec_path, sets);
   if (!spec.ok()) {
     std::cerr << "error: " << spec.status().message() << "\n";
-    return 2;
+    return kExitBadInput;
   }
   const Family* family = find_family(spec->model_case());  // validated: never null here
   const std::string run_name =
@@ -200,27 +315,30 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   const bool resume = absl::GetFlag(FLAGS_resume);
   const std::chrono::milliseconds timeout(1000LL * absl::GetFlag(FLAGS_dist_timeout_s));
   const int nproc = absl::GetFlag(FLAGS_nproc_per_node), nnodes = absl::GetFlag(FLAGS_nnodes);
-  if (nproc < 1 || nnodes < 1 || absl::GetFlag(FLAGS_node_rank) < 0 ||
-      absl::GetFlag(FLAGS_node_rank) >= nnodes) {
-    std::cerr << "error: --nproc_per_node and --nnodes must be >= 1 and --node_rank in [0, "
-                 "nnodes)\n";
-    return 2;
-  }
   if (nproc * nnodes > 1) {
     // The launcher: checks what it can, then starts this machine's ranks.
     if (std::getenv("WORLD_SIZE") != nullptr) {
       std::cerr << "error: --nproc_per_node with WORLD_SIZE already set: start ranks either "
                    "with --nproc_per_node or with torchrun's environment, not both\n";
-      return 2;
+      return kExitBadInput;
     }
-    if (!check_batch_divides(*spec, nproc * nnodes)) return 2;
+    if (!check_batch_divides(*spec, nproc * nnodes)) return kExitBadInput;
+    if (nnodes > 1 && absl::GetFlag(FLAGS_master_port) == 0) {
+      std::cerr << "error: --nnodes > 1 needs --master_port (and --master_addr) of node 0\n";
+      return kExitBadInput;
+    }
+    // Node 0's launcher holds the run directory's lock for its ranks (which skip it).
+    std::unique_ptr<RunLock> lock;
     if (absl::GetFlag(FLAGS_node_rank) == 0) {
       ExperimentSpec copy = *spec;
       if (const int code = check_run_directory(run_dir, resume, &copy); code >= 0) return code;
-    }
-    if (nnodes > 1 && absl::GetFlag(FLAGS_master_port) == 0) {
-      std::cerr << "error: --nnodes > 1 needs --master_port (and --master_addr) of node 0\n";
-      return 2;
+      absl::StatusOr<std::unique_ptr<RunLock>> locked = RunLock::acquire(run_dir);
+      if (!locked.ok()) {
+        std::cerr << "error: " << locked.status().message() << "\n";
+        return kExitBadInput;
+      }
+      lock = std::move(*locked);
+      setenv(kLockHeldVariable, "1", 1);
     }
     LaunchOptions launch;
     launch.nproc_per_node = nproc;
@@ -236,25 +354,35 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   absl::StatusOr<RankInfo> rank = rank_from_environment();
   if (!rank.ok()) {
     std::cerr << "error: " << rank.status().message() << "\n";
-    return 2;
+    return kExitBadInput;
   }
   const std::string who = rank->world_size > 1 ? absl::StrCat("rank ", rank->rank, ": ") : "";
   absl::StatusOr<std::function<void(int64_t)>> fault =
       fault_hook(absl::GetFlag(FLAGS_fault), rank->rank);
   if (!fault.ok()) {
     std::cerr << "error: " << fault.status().message() << "\n";
-    return 2;
+    return kExitBadInput;
   }
   std::unique_ptr<DataParallel> parallel;
+  std::unique_ptr<RunLock> lock;  // rank 0's (or a lone run's) hold on the run directory
   if (rank->world_size > 1) {
-    if (!check_batch_divides(*spec, rank->world_size)) return 2;
+    if (!check_batch_divides(*spec, rank->world_size)) return kExitBadInput;
     try {
       parallel = std::make_unique<DataParallel>(*rank, timeout);
       // Rank 0 decides (run directory checks, the resumed spec) and every rank trains its
       // spec: "exit <code>" or the spec as text.
       std::string decision;
       if (rank->rank == 0) {
-        const int code = check_run_directory(run_dir, resume, &*spec);
+        int code = check_run_directory(run_dir, resume, &*spec);
+        if (code < 0 && std::getenv(kLockHeldVariable) == nullptr) {
+          absl::StatusOr<std::unique_ptr<RunLock>> locked = RunLock::acquire(run_dir);
+          if (locked.ok()) {
+            lock = std::move(*locked);
+          } else {
+            std::cerr << "error: " << locked.status().message() << "\n";
+            code = kExitBadInput;
+          }
+        }
         decision = code >= 0 ? absl::StrCat("exit ", code) : spec_to_text(*spec);
       }
       decision = parallel->broadcast_bytes(decision);
@@ -266,10 +394,16 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
       }
     } catch (const std::exception& e) {
       std::cerr << "error: " << who << e.what() << "\n";
-      return 1;
+      return kExitFailed;
     }
-  } else if (const int code = check_run_directory(run_dir, resume, &*spec); code >= 0) {
-    return code;
+  } else {
+    if (const int code = check_run_directory(run_dir, resume, &*spec); code >= 0) return code;
+    absl::StatusOr<std::unique_ptr<RunLock>> locked = RunLock::acquire(run_dir);
+    if (!locked.ok()) {
+      std::cerr << "error: " << locked.status().message() << "\n";
+      return kExitBadInput;
+    }
+    lock = std::move(*locked);
   }
 
   const core::RuntimeInfo runtime = core::configure_runtime(spec->run().threads());
@@ -290,15 +424,42 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
                                          : std::string())
                 << " | loading data and building the model..." << std::endl;
     }
-    std::unique_ptr<Task> task = family->make_task(*spec);
+    std::unique_ptr<Task> task;
+    try {
+      task = family->make_task(*spec);  // the data: a missing or bad data set stops it here
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << who << e.what() << "\n";
+      return kExitBadInput;
+    }
     if (options.progress && !task->data_summary().empty()) {
       std::cout << task->data_summary() << std::endl;
     }
-    sigma_reparam::RunResult result = train(*spec, *task, options);
-    return result.status() == sigma_reparam::RunResult::FAILED ? 1 : 0;
+    install_stop_handlers();
+    const sigma_reparam::RunResult result = train(*spec, *task, options);
+    switch (result.status()) {
+      case sigma_reparam::RunResult::COMPLETED:
+        return kExitCompleted;
+      case sigma_reparam::RunResult::DIVERGED:
+        if (!options.progress && rank->rank == 0) {  // the progress display said it already
+          std::cerr << run_dir << ": DIVERGED at step " << result.step() << ": "
+                    << result.reason() << "\n";
+        }
+        return kExitDiverged;
+      case sigma_reparam::RunResult::INTERRUPTED:
+        if (!options.progress && rank->rank == 0) {
+          std::cerr << run_dir << ": INTERRUPTED after step " << result.step()
+                    << " (checkpoint written); continue it with --resume\n";
+        }
+        return kExitInterrupted;
+      default:
+        return kExitFailed;
+    }
+  } catch (const CheckpointError& e) {
+    std::cerr << "error: " << who << e.what() << "\n";
+    return kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "error: " << who << e.what() << "\n";
-    return 1;
+    return kExitFailed;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,13 @@ namespace experiments {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// SIGINT or SIGTERM received by the launcher, to be passed on to the ranks once each.
+volatile sig_atomic_t pending_signal = 0;
+void on_signal(int signo) { pending_signal = signo; }
+
+// Exit codes that are outcomes of a run, not failures (experiment_main.h).
+constexpr int kDiverged = 3, kInterrupted = 4;
 
 // A port nothing listens on now (the kernel's choice for port 0).
 int free_port() {
@@ -76,6 +84,11 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
   info.master_addr = options.master_addr;
   info.master_port = options.master_port > 0 ? options.master_port : free_port();
   std::map<pid_t, int> ranks;  // pid -> rank
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
   for (int local = 0; local < options.nproc_per_node; ++local) {
     info.rank = options.node_rank * options.nproc_per_node + local;
     info.local_rank = local;
@@ -86,6 +99,12 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
       return 1;
     }
     if (pid == 0) {
+      // The ranks get the terminal's signals through the launcher only (once each, below),
+      // and SIGTERM if the launcher dies.
+      setpgid(0, 0);
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
       export_rank_environment(info);
       std::vector<char*> argv;
       std::string self = "/proc/self/exe";
@@ -103,7 +122,12 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
   bool signalled = false;
   std::set<pid_t> killed;  // by the launcher, after the grace period
   Clock::time_point deadline = Clock::time_point::max();
+  int outcome = 0;  // kDiverged or kInterrupted when every rank ended so
   while (!ranks.empty()) {
+    if (const int signo = pending_signal; signo != 0) {
+      pending_signal = 0;
+      for (const auto& [p, r] : ranks) kill(p, signo);
+    }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid > 0) {
@@ -111,7 +135,9 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
       if (it == ranks.end()) continue;
       const int rank = it->second;
       ranks.erase(it);
-      const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      const bool ok = code == 0 || code == kDiverged || code == kInterrupted;
+      if (code == kDiverged || code == kInterrupted) outcome = code;
       if (killed.count(pid) > 0) {
         absl::StrAppend(&failure, "; rank ", rank, " (pid ", pid, ") did not stop within ",
                         options.grace.count() / 1000.0, " s and was killed");
@@ -136,7 +162,7 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (failure.empty()) return 0;
+  if (failure.empty()) return outcome;
   std::cerr << "error: data-parallel run FAILED: " << failure << "\n";
   record_failure(options.run_dir, failure);
   if (!options.run_dir.empty()) {

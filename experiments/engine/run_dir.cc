@@ -1,7 +1,13 @@
 #include "experiments/engine/run_dir.h"
 
 #include <google/protobuf/text_format.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <fstream>
@@ -12,16 +18,64 @@ namespace experiments {
 
 void write_atomically(const std::string& path, const std::string& contents) {
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << contents;
-    out.flush();
-    if (!out) throw std::runtime_error(tmp + ": write failed");
+  // POSIX writes, not a stream: a full disk or a file size limit must be seen (errno), and the
+  // file must reach the disk before it replaces the old one.
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(tmp + ": cannot create (" + std::strerror(errno) + ")");
+  size_t done = 0;
+  while (done < contents.size()) {
+    const ssize_t n = write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "no progress";
+      close(fd);
+      std::remove(tmp.c_str());
+      throw std::runtime_error(tmp + ": write failed (" + why + "); " + path +
+                               " is left as it was");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(tmp + ": write failed (" + std::strerror(errno) + "); " + path +
+                             " is left as it was");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+    throw std::runtime_error("cannot rename " + tmp + " to " + path + " (" +
+                             std::strerror(errno) + ")");
   }
 }
+
+absl::StatusOr<std::unique_ptr<RunLock>> RunLock::acquire(const std::string& run_dir) {
+  try {
+    make_dirs(run_dir);
+  } catch (const std::exception& e) {
+    return absl::FailedPreconditionError(e.what());
+  }
+  const std::string path = run_dir + "/run.lock";
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(path + ": cannot open (" + std::strerror(errno) + ")");
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {0};
+    const ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+    close(fd);
+    std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    return absl::FailedPreconditionError(
+        run_dir + " is in use: another process" + (holder.empty() ? "" : " (pid " + holder + ")") +
+        " is training into it. Wait for it to finish, stop it (SIGINT or SIGTERM stop it after a "
+        "checkpoint), or train into another directory with --run_name or --output_dir");
+  }
+  const std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The lock holds without the pid; only the message of a refused run is poorer.
+  }
+  return std::unique_ptr<RunLock>(new RunLock(fd));
+}
+
+RunLock::~RunLock() { close(fd_); }
 
 std::string to_text(const google::protobuf::Message& m) {
   std::string text;

@@ -312,6 +312,7 @@ absl::Status validate_spec(const ExperimentSpec& s) {
            absl::StrCat(r.log_interval(), " must be >= 1"));
   c.expect(r.eval_interval() >= 0, "run.eval_interval", "must be >= 0");
   c.expect(r.checkpoint_interval() >= 0, "run.checkpoint_interval", "must be >= 0");
+  c.non_negative(r.checkpoint_seconds(), "run.checkpoint_seconds");
   c.expect(r.threads() >= 0, "run.threads", "must be >= 0 (0 = all cores)");
   c.non_negative(r.divergence_loss_ratio(), "run.divergence_loss_ratio");
   return c.result();

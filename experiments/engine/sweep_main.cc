@@ -1,7 +1,8 @@
 // Trains every run of a sweep (experiments/spec.proto, SweepSpec): variants x learning rates x
 // seeds, a few at a time, each as its own process of //experiments:train (every family) with its
 // output in <run dir>/train.log. Runs that already finished (COMPLETED or DIVERGED) are skipped
-// unless --redo; the whole plan is validated before anything trains.
+// unless --redo; a run that was killed, interrupted or failed continues from its checkpoint when
+// it has one of the same spec; the whole plan is validated before anything trains.
 //
 //   bazel run //experiments:sweep -- --sweep=experiments/vit/sweeps/collapse.textproto
 //       [--jobs=2] [--threads=1] [--nproc_per_node=1] [--runs_root=runs] [--redo] [--dry_run]
@@ -31,6 +32,7 @@
 #include "core/runtime.h"
 #include "experiments/engine/metric_format.h"
 #include "experiments/engine/run_dir.h"
+#include "experiments/engine/spec_io.h"
 #include "experiments/engine/sweep.h"
 
 ABSL_FLAG(std::string, sweep, "",
@@ -71,21 +73,35 @@ std::string outcome(const RunResult& r) {
   return s;
 }
 
+// An unfinished run (killed, INTERRUPTED or FAILED) with a checkpoint, trained under the spec
+// the plan has for it now (threads aside): --resume continues it instead of starting again.
+bool resumable(const experiments::PlannedRun& run) {
+  struct stat st;
+  if (stat((run.dir + "/checkpoint.pt").c_str(), &st) != 0) return false;
+  auto saved = experiments::load_spec(run.dir + "/spec.textproto");
+  if (!saved.ok()) return false;
+  sigma_reparam::ExperimentSpec planned = run.spec;
+  saved->mutable_run()->clear_threads();
+  planned.mutable_run()->clear_threads();
+  return experiments::spec_to_text(*saved) == experiments::spec_to_text(planned);
+}
+
 // Starts `binary` for `run` with its output in <run dir>/train.log; returns the child's pid.
 pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int threads,
-             int ranks) {
+             int ranks, bool redo) {
   std::filesystem::create_directories(run.dir);
   std::vector<std::string> args = {binary, "--spec=" + run.spec_path};
   for (const auto& s : run.sets) args.push_back("--set=" + s);
   args.push_back(absl::StrCat("--threads=", threads));
   if (ranks > 1) args.push_back(absl::StrCat("--nproc_per_node=", ranks));
   args.push_back("--output_dir=" + run.dir);
-  args.push_back("--overwrite");
+  const bool resume = !redo && resumable(run);
+  args.push_back(resume ? "--resume" : "--overwrite");
   args.push_back("--quiet");
   const std::string log = run.dir + "/train.log";
   const pid_t pid = fork();
   if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | (resume ? O_APPEND : O_TRUNC), 0644);
     if (fd >= 0) {
       dup2(fd, 1);
       dup2(fd, 2);
@@ -106,7 +122,7 @@ pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int 
 // (COMPLETED or DIVERGED), or -1 if a process could not be started.
 int train_runs(const std::vector<experiments::PlannedRun>& plan, std::deque<size_t> todo,
                int done_before, const std::string& train_binary, int jobs, int threads,
-               int ranks) {
+               int ranks, bool redo) {
   const auto start = Clock::now();
   std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
   size_t finished_now = 0;
@@ -117,7 +133,7 @@ int train_runs(const std::vector<experiments::PlannedRun>& plan, std::deque<size
     while (!todo.empty() && static_cast<int>(running.size()) < jobs) {
       const size_t i = todo.front();
       todo.pop_front();
-      const pid_t pid = launch(train_binary, plan[i], threads, ranks);
+      const pid_t pid = launch(train_binary, plan[i], threads, ranks, redo);
       if (pid < 0) {
         std::perror("fork");
         return -1;
@@ -238,7 +254,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const int failed = train_runs(*plan, todo, done_before, train_binary, jobs, threads, ranks);
+  const int failed = train_runs(*plan, todo, done_before, train_binary, jobs, threads, ranks,
+                                absl::GetFlag(FLAGS_redo));
   if (failed < 0) return 1;
   return failed == 0 ? 0 : 1;
 }

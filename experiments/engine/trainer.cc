@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "experiments/engine/optimizer.h"
 #include "experiments/engine/progress.h"
 #include "experiments/engine/spec_io.h"
+#include "experiments/engine/stop_signal.h"
 #include "sigma/attention_probe.h"
 #include "sigma/sigma_stats.h"
 
@@ -47,14 +49,15 @@ class TrainingRun {
         parameters_(model_.parameters()),
         total_(total_steps(spec, task.examples_per_epoch())),
         metric_infos_(task.metrics()),
-        progress_(options.progress && writer_, total_) {
+        progress_(options.progress && writer_, total_),
+        digest_(spec_digest(spec)) {
     if (parallel_ != nullptr) task.set_shard(parallel_->rank(), parallel_->world_size());
   }
 
   RunResult run();
 
  private:
-  enum class StepEnd { kContinue, kDiverged, kInterrupted };
+  enum class StepEnd { kContinue, kDiverged, kInterrupted, kStopped };
 
   void open_run_directory();
   StepEnd train_step(int64_t step);
@@ -62,10 +65,17 @@ class TrainingRun {
   std::string check_divergence(int64_t step, double loss);
   std::string evaluate(StepMetrics& m);
   void save_state(int64_t step);
+  void record_failure(const std::string& reason);
   void finish();
   void write_result(RunResult::Status status, int64_t step, const std::string& reason);
   void write_metrics(const StepMetrics& m);
   std::string metrics_text(const Task::Metrics& metrics, const std::string& prefix) const;
+  // rank 0's (or a lone run's) clock: run.checkpoint_seconds have passed since the last one.
+  bool checkpoint_due() const {
+    const double every = spec_.run().checkpoint_seconds();
+    return every > 0 &&
+           std::chrono::duration<double>(Clock::now() - last_checkpoint_).count() >= every;
+  }
   double wall() const {
     return wall_before_ + std::chrono::duration<double>(Clock::now() - start_).count();
   }
@@ -82,6 +92,7 @@ class TrainingRun {
   const int64_t total_;
   const std::vector<sigma_reparam::MetricInfo> metric_infos_;
   Progress progress_;
+  const std::string digest_;
 
   TrainerState state_;  // as of the last checkpoint, plus the first loss
   RunResult result_;
@@ -93,6 +104,8 @@ class TrainingRun {
   std::string last_eval_text_;  // " | eval loss ... | <metrics>" of the last evaluation
   double loss_sum_ = 0;
   int64_t loss_count_ = 0;
+  Clock::time_point last_checkpoint_;
+  int64_t last_checkpoint_step_ = 0;
 };
 
 void TrainingRun::open_run_directory() {
@@ -102,9 +115,9 @@ void TrainingRun::open_run_directory() {
     // Rank 0 reads the checkpoint; every rank restores the same bytes.
     const std::string bytes =
         parallel_->broadcast_bytes(writer_ ? read_checkpoint_bytes(dir_) : std::string());
-    state_ = load_checkpoint_bytes(bytes, dir_ + "/checkpoint.pt", model_, optimizer_);
+    state_ = load_checkpoint_bytes(bytes, dir_ + "/checkpoint.pt", model_, optimizer_, digest_);
   } else if (options_.resume) {
-    state_ = load_checkpoint(dir_, model_, optimizer_);
+    state_ = load_checkpoint(dir_, model_, optimizer_, digest_);
   }
   if (parallel_ != nullptr) {
     parallel_->broadcast_module(model_);
@@ -123,6 +136,8 @@ void TrainingRun::open_run_directory() {
   }
   if (writer_) metrics_.open(metrics_path, std::ios::app);
   start_ = Clock::now();
+  last_checkpoint_ = start_;
+  last_checkpoint_step_ = state_.step();
   wall_before_ = state_.wall_seconds();
   loss_sum_ = state_.loss_sum();
   loss_count_ = state_.loss_count();
@@ -155,6 +170,10 @@ void TrainingRun::write_metrics(const StepMetrics& m) {
   google::protobuf::util::MessageToJsonString(m, &json);
   metrics_ << json << "\n";
   metrics_.flush();
+  if (!metrics_) {
+    throw std::runtime_error(dir_ + "/metrics.jsonl: write failed (disk full or file size limit?)"
+                             "; the last checkpoint and its metrics are intact for --resume");
+  }
 }
 
 // Entropy of this step's forward pass per attention layer, and the lowest seen per layer.
@@ -240,12 +259,25 @@ std::string TrainingRun::evaluate(StepMetrics& m) {
 void TrainingRun::save_state(int64_t step) {
   if (parallel_ != nullptr) parallel_->check_replicas_agree(model_);
   if (!writer_) return;
-  state_.set_step(step);
-  state_.set_metrics_bytes(static_cast<int64_t>(metrics_.tellp()));
-  state_.set_wall_seconds(wall());
-  state_.set_loss_sum(loss_sum_);
-  state_.set_loss_count(loss_count_);
-  save_checkpoint(dir_, model_, optimizer_, state_);
+  // The state moves on only once the checkpoint is on disk: a failed write leaves the record
+  // pointing at the checkpoint that is there.
+  TrainerState next = state_;
+  next.set_step(step);
+  next.set_metrics_bytes(static_cast<int64_t>(metrics_.tellp()));
+  next.set_wall_seconds(wall());
+  next.set_loss_sum(loss_sum_);
+  next.set_loss_count(loss_count_);
+  next.set_spec_digest(digest_);
+  save_checkpoint(dir_, model_, optimizer_, next);
+  state_ = std::move(next);
+}
+
+// FAILED with `reason`, as far as the disk allows: a full disk must not hide the first error.
+void TrainingRun::record_failure(const std::string& reason) {
+  try {
+    write_result(RunResult::FAILED, state_.step(), reason);
+  } catch (const std::exception&) {
+  }
 }
 
 TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
@@ -263,11 +295,16 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   models::AttentionObservation observation;
   Task::Output out = task_.train_forward(step, log_step ? &observation : nullptr);
   double loss = 0;
+  bool stop = false, timed_checkpoint = false;
   if (parallel_ != nullptr) {
     // Every rank runs backward (the reducer averages the gradients as they arrive), then the
     // loss and training metrics are averaged too, so that all ranks take the same decisions.
+    // The loss, the metrics, then two flags every rank must agree on: a stop request (any
+    // rank's signal) and rank 0's clock saying a checkpoint is due.
     std::vector<double> values = {out.loss.item<double>()};
     for (const auto& [name, value] : out.metrics) values.push_back(value);
+    values.push_back(stop_requested() != 0 ? 1.0 : 0.0);
+    values.push_back(writer_ && checkpoint_due() ? 1.0 : 0.0);
     try {
       parallel_->prepare_for_backward(out.loss);
       out.loss.backward();
@@ -281,6 +318,8 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
     loss = values[0];
     size_t i = 1;
     for (auto& [name, value] : out.metrics) value = values[i++];
+    stop = values[i++] > 0;
+    timed_checkpoint = values[i++] > 0;
   } else {
     loss = out.loss.item<double>();
   }
@@ -336,8 +375,22 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
     loss_sum_ = 0;
     loss_count_ = 0;
   }
-  if (step == total_ || (run.checkpoint_interval() > 0 && step % run.checkpoint_interval() == 0)) {
+  if (parallel_ == nullptr) {
+    stop = stop_requested() != 0;
+    timed_checkpoint = checkpoint_due();
+  }
+  if (step == total_ || (run.checkpoint_interval() > 0 && step % run.checkpoint_interval() == 0) ||
+      timed_checkpoint || (stop && last_checkpoint_step_ != step)) {
     save_state(step);
+    last_checkpoint_ = Clock::now();
+    last_checkpoint_step_ = step;
+  }
+  if (stop && step < total_) {
+    const std::string why = stop_requested() == SIGTERM ? "SIGTERM" : "SIGINT";
+    progress_.line("INTERRUPTED by " + why + " after step " + std::to_string(step) +
+                   " (checkpoint written); continue it with --resume");
+    write_result(RunResult::INTERRUPTED, step, "stopped by " + why);
+    return StepEnd::kStopped;
   }
   if (options_.after_step) options_.after_step(step);
   if (options_.interrupt_after_step > 0 && step == options_.interrupt_after_step &&
@@ -399,15 +452,16 @@ RunResult TrainingRun::run() {
           break;
         case StepEnd::kDiverged:
         case StepEnd::kInterrupted:
+        case StepEnd::kStopped:
           return result_;
       }
     }
   } catch (const c10::Error& e) {
     // LibTorch's errors carry a C++ backtrace: the record keeps the message.
-    write_result(RunResult::FAILED, state_.step(), e.what_without_backtrace());
+    record_failure(e.what_without_backtrace());
     throw;
   } catch (const std::exception& e) {
-    write_result(RunResult::FAILED, state_.step(), e.what());
+    record_failure(e.what());
     throw;
   }
   finish();
