@@ -2,6 +2,7 @@
 
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -26,8 +27,30 @@ Audio read_audio(const std::string& path) {
                              std::to_string(info.samplerate) +
                              " Hz (expected at least one channel and 1000 Hz)");
   }
-  std::vector<float> interleaved(static_cast<size_t>(info.frames) * info.channels);
-  const sf_count_t got = sf_readf_float(file, interleaved.data(), info.frames);
+  if (info.channels > 64) {
+    sf_close(file);
+    throw std::runtime_error(path + ": " + std::to_string(info.channels) +
+                             " channels (expected at most 64): a corrupt header?");
+  }
+  // Read in blocks rather than trusting the header's frame count, and stop a decoder that
+  // produces more audio than the file's bytes can hold (even silence in FLAC takes a byte per
+  // few hundred samples): a corrupt header must not allocate gigabytes or decode for minutes.
+  const sf_count_t limit = std::max<sf_count_t>(1 << 20, static_cast<sf_count_t>(st.st_size) * 512);
+  constexpr sf_count_t kBlock = 1 << 14;
+  std::vector<float> interleaved;
+  sf_count_t got = 0;
+  for (;;) {
+    interleaved.resize(static_cast<size_t>(got + kBlock) * info.channels);
+    const sf_count_t n = sf_readf_float(file, interleaved.data() + got * info.channels, kBlock);
+    if (n <= 0) break;
+    got += n;
+    if (got > limit) {
+      sf_close(file);
+      throw std::runtime_error(path + ": decodes to more than " + std::to_string(limit) +
+                               " frames from " + std::to_string(st.st_size) +
+                               " bytes: a corrupt file?");
+    }
+  }
   sf_close(file);
   if (got <= 0) throw std::runtime_error(path + ": no audio samples");
   audio.samples.resize(static_cast<size_t>(got));

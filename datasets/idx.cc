@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace datasets {
@@ -54,15 +56,42 @@ at::Tensor read_idx(const std::string& path) {
                              " dimensions not supported (expected 1 to 4)");
   }
   std::vector<int64_t> sizes(dims);
-  int64_t count = 1;
+  std::string shape;
   for (int d = 0; d < dims; ++d) {
     unsigned char b[4];
     read_exact(f.get(), b, 4, path, "the dimension sizes");
     sizes[d] = big_endian(b);
-    count *= sizes[d];
+    shape += (d > 0 ? " x " : "") + std::to_string(sizes[d]);
+  }
+  // The data is read before anything is allocated for the header's shape: a corrupt header
+  // must not ask for terabytes. The file holds what it holds; the shape must account for it.
+  std::string data;
+  char buffer[1 << 16];
+  for (;;) {
+    const int got = gzread(f.get(), buffer, sizeof(buffer));
+    if (got < 0) {
+      int code = 0;
+      throw std::runtime_error(path + ": corrupt IDX file while reading the data (" +
+                               gzerror(f.get(), &code) + ")");
+    }
+    if (got == 0) break;
+    data.append(buffer, static_cast<size_t>(got));
+  }
+  int64_t count = 1;
+  for (const int64_t size : sizes) {
+    if (size != 0 && count > static_cast<int64_t>(data.size()) / size) {
+      count = -1;  // more than the file holds (and no overflow below)
+      break;
+    }
+    count *= size;
+  }
+  if (count != static_cast<int64_t>(data.size())) {
+    throw std::runtime_error(path + ": the header's shape " + shape + " does not match the " +
+                             std::to_string(data.size()) + " data bytes the file holds " +
+                             "(truncated or corrupt IDX file)");
   }
   at::Tensor out = at::empty(sizes, at::kByte);
-  read_exact(f.get(), out.data_ptr<uint8_t>(), static_cast<size_t>(count), path, "the data");
+  if (count > 0) std::memcpy(out.data_ptr<uint8_t>(), data.data(), data.size());
   return out;
 }
 
