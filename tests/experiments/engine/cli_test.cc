@@ -191,6 +191,9 @@ TEST(CliTest, BadFlagsExitTwoNamingTheFlagAndTrainNothing) {
       {{out, "--fault=1:x"}, "--fault=\"1:x\": expected RANK:STEP:kill"},
       {{out, "--set=optimizer { lr: -1 }"}, "optimizer.lr"},
       {{out, "--set=run { stepz: 3 }"}, "stepz"},
+      {{out, "--set=vit { transformer { reparam: SIGMA } }"},
+       "Unknown enumeration value of \"SIGMA\" for field \"reparam\""},
+      {{out, "--set=run { checkpoint_seconds: -1 }"}, "run.checkpoint_seconds"},
   };
   for (const auto& c : cases) {
     const std::string log = tmp_path("bad_flags.log");
