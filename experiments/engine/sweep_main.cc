@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,17 +74,21 @@ std::string outcome(const RunResult& r) {
   return s;
 }
 
-// An unfinished run (killed, INTERRUPTED or FAILED) with a checkpoint, trained under the spec
-// the plan has for it now (threads aside): --resume continues it instead of starting again.
-bool resumable(const experiments::PlannedRun& run) {
-  struct stat st;
-  if (stat((run.dir + "/checkpoint.pt").c_str(), &st) != 0) return false;
+// Whether the run directory holds a run of the spec the plan has for it now (threads aside).
+bool same_spec(const experiments::PlannedRun& run) {
   auto saved = experiments::load_spec(run.dir + "/spec.textproto");
   if (!saved.ok()) return false;
   sigma_reparam::ExperimentSpec planned = run.spec;
   saved->mutable_run()->clear_threads();
   planned.mutable_run()->clear_threads();
   return experiments::spec_to_text(*saved) == experiments::spec_to_text(planned);
+}
+
+// An unfinished run (killed, INTERRUPTED or FAILED) with a checkpoint of the planned spec:
+// --resume continues it instead of starting again.
+bool resumable(const experiments::PlannedRun& run) {
+  struct stat st;
+  return stat((run.dir + "/checkpoint.pt").c_str(), &st) == 0 && same_spec(run);
 }
 
 // Starts `binary` for `run` with its output in <run dir>/train.log; returns the child's pid.
@@ -222,13 +227,29 @@ int main(int argc, char** argv) {
   const std::string here = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
 
   std::deque<size_t> todo;
-  int done_before = 0;
+  int done_before = 0, stale = 0;
   for (size_t i = 0; i < plan->size(); ++i) {
     const auto& run = (*plan)[i];
-    if (!absl::GetFlag(FLAGS_redo) && finished(experiments::read_result(run.dir))) {
+    const bool done = finished(experiments::read_result(run.dir));
+    // A finished run of an earlier version of the sweep file (another spec) trains again.
+    const bool current = done && same_spec(run);
+    stale += done && !current;
+    if (!absl::GetFlag(FLAGS_redo) && current) {
       ++done_before;
     } else {
       todo.push_back(i);
+    }
+  }
+  // Run directories beside the plan's (an earlier version of the sweep file had them): the
+  // tables and the report read every run under the folder.
+  std::set<std::string> planned_dirs;
+  for (const auto& run : *plan) planned_dirs.insert(std::filesystem::path(run.dir).filename());
+  const std::filesystem::path sweep_dir = std::filesystem::path(plan->front().dir).parent_path();
+  std::vector<std::string> strays;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(sweep_dir, ec)) {
+    if (entry.is_directory() && planned_dirs.count(entry.path().filename().string()) == 0) {
+      strays.push_back(entry.path().filename().string());
     }
   }
   const size_t total = plan->size();
@@ -239,6 +260,15 @@ int main(int argc, char** argv) {
                    ranks > 1 ? absl::StrCat(ranks, " ranks x ") : "", threads,
                    threads == 1 ? "" : "s")
             << std::flush;
+  if (stale > 0) {
+    std::cout << stale << " finished run(s) were trained with another spec (an earlier version of "
+                          "the sweep file): they train again\n";
+  }
+  if (!strays.empty()) {
+    std::cout << "warning: " << sweep_dir.string() << " also holds " << strays.size()
+              << " run(s) that this sweep file does not plan (e.g. " << strays.front()
+              << "); the tables and report read every run there: move them elsewhere\n";
+  }
   if (absl::GetFlag(FLAGS_dry_run)) {
     for (const auto& run : *plan) {
       std::cout << "  " << run.dir << "  (train --spec=" << run.spec_path;
