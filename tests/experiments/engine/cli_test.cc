@@ -6,7 +6,7 @@
 //  - a file size limit (a full disk) fails the run naming the file, keeps the last checkpoint,
 //    and --resume then reproduces the uninterrupted metrics;
 //  - SIGINT and SIGTERM stop a run after a checkpoint as INTERRUPTED (exit 4), which --resume
-//    continues;
+//    continues, also on two data-parallel ranks started by --nproc_per_node;
 //  - SIGKILL at random moments, again and again, followed each time by --resume, ends with the
 //    uninterrupted run's metrics exactly.
 // The rows of docs/bad_input.md name these tests.
@@ -365,6 +365,24 @@ TEST(CliTest, SigintAndSigtermStopAfterACheckpointAndResume) {
     EXPECT_EQ(read_result(dir).status(), RunResult::COMPLETED);
     EXPECT_EQ(metrics_without_timing(dir), metrics_without_timing(reference_run()));
   }
+}
+
+// The launcher passes SIGTERM on to its ranks once; they agree (through the step's all-reduce)
+// to stop after the same step, rank 0 writes the checkpoint, and the launcher exits 4.
+TEST(CliTest, SigtermStopsADataParallelRunOnEveryRank) {
+  const std::string dir = tmp_path("stopped_parallel"), log = dir + ".log";
+  const Child child = start({"--output_dir=" + dir, "--quiet", "--nproc_per_node=2"}, log);
+  while (metric_lines(dir) < 15 && waitpid(child.pid, nullptr, WNOHANG) == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(child.pid, SIGTERM);
+  EXPECT_EQ(wait_for(child), 4) << read_file(log);
+  const RunResult stopped = read_result(dir);
+  EXPECT_EQ(stopped.status(), RunResult::INTERRUPTED) << read_file(log);
+  EXPECT_LT(stopped.step(), 120);
+  EXPECT_EQ(run({"--output_dir=" + dir, "--resume", "--quiet"}, log), 0) << read_file(log);
+  EXPECT_EQ(read_result(dir).status(), RunResult::COMPLETED);
+  EXPECT_EQ(static_cast<int>(metrics_without_timing(dir).size()), 120);
 }
 
 // SIGKILL at random moments (start-up, training, evaluation, checkpoint writes) until the run
