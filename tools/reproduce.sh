@@ -67,7 +67,7 @@ for sweep in experiments/*/sweeps/*.textproto; do
   "$bin/analysis/tables" --runs="runs/$name" --out="$out" --name="${name}_table" >/dev/null
   echo "wrote $out/${name}_table.md and .csv"
   "$bin/analysis/plots" --curves_from="runs/$name" --out="$out/${name}_entropy_curves"
-  if [[ $(printf '%s\n' "$description" | awk '$1 == "learning_rates" { print $2 }') -gt 1 ]]; then
+  if [[ $(printf '%s\n' "$description" | awk '$1 == "learning_rates_per_variant" { print $2 }') -gt 1 ]]; then
     "$bin/analysis/plots" --lr_sweep="runs/$name" --out="$out/${name}_lr_sweep"
   fi
   "$bin/analysis/plots" --reparam_from="runs/$name" --out="$out/${name}_reparam" ||

@@ -208,6 +208,12 @@ int main(int argc, char** argv) {
     const auto sweep = experiments::load_sweep(sweep_path);  // loaded by plan_sweep already
     std::cout << "name " << sweep->name() << "\n"
               << "learning_rates " << experiments::distinct_learning_rates(*sweep) << "\n";
+    // The most learning rates one variant trains at (1: no lr-sensitivity figure to draw).
+    int most = 0;
+    for (const auto& v : sweep->variant()) {
+      most = std::max(most, v.lr_size() > 0 ? v.lr_size() : sweep->lr_size());
+    }
+    std::cout << "learning_rates_per_variant " << most << "\n";
     for (const auto& claim : sweep->claim()) {
       std::cout << "claim " << sigma_reparam::ClaimCheck::Rule_Name(claim.rule()) << "\n";
     }
