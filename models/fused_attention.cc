@@ -60,7 +60,7 @@ void for_each_head(const Shape& s, int64_t scratch_floats, const Fn& fn) {
 
 // Row i of P = softmax(S) given S: its entropy H = logsumexp(s) - sum_j p_j s_j, where
 // logsumexp(s) = s_k - log p_k at the row's largest p_k (no second pass of exponentials). A row
-// that sees no key (softmax gives NaN) becomes zeros with entropy 0.
+// that sees no key (softmax gives NaN) becomes zeros with entropy 0. Clamped at 0.
 float finish_row(const float* s, float* p, int64_t n) {
   if (std::isnan(p[0])) {
     for (int64_t j = 0; j < n; ++j) p[j] = 0;
@@ -76,7 +76,9 @@ float finish_row(const float* s, float* p, int64_t n) {
     for (int64_t r = 0; r < 4; ++r) w[r] += p[j + r] > 0 ? p[j + r] * s[j + r] : 0.0f;
   }
   for (; j < n; ++j) w[0] += p[j] > 0 ? p[j] * s[j] : 0.0f;
-  return s[top] - std::log(p[top]) - ((w[0] + w[1]) + (w[2] + w[3]));
+  // With logits of 1e3 and more (a collapsed head) the difference cancels to rounding noise that
+  // can fall below zero; entropy cannot.
+  return std::max(0.0f, s[top] - std::log(p[top]) - ((w[0] + w[1]) + (w[2] + w[3])));
 }
 
 struct Forward {
