@@ -33,6 +33,8 @@ PACKAGES=(
   libsndfile1-dev espeak-ng flite
   # Images in the ImageNet folder layout: JPEG and PNG decoding.
   libjpeg62-turbo-dev libpng-dev
+  # --config=asan / --config=ubsan (README, "Sanitizers"; .ci/run's ASan pass): GCC's runtimes.
+  libasan8 libubsan1
   # PyTorch eager on the same LibTorch: the reference side of tools/benchmark.sh and the
   # reference scripts that write golden files (tests read the committed files without Python).
   python3-torch
