@@ -12,6 +12,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -83,6 +84,14 @@ absl::Status check_flags(int argc, char** argv) {
     const size_t dashes = arg[1] == '-' ? 2 : 1;
     const size_t eq = arg.find('=');
     std::string name = arg.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes);
+    // Abseil's usage flags are handled by its parser, not registered.
+    static const char* const kUsageFlags[] = {"help",        "helpfull",  "helpshort",
+                                              "helppackage", "helpon",    "helpmatch",
+                                              "version",     "only_check_args"};
+    const std::string bare = name.substr(0, name.find('='));
+    if (std::find(std::begin(kUsageFlags), std::end(kUsageFlags), bare) != std::end(kUsageFlags)) {
+      continue;
+    }
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     bool negated = false;
     if (flag == nullptr && name.rfind("no", 0) == 0) {

@@ -206,6 +206,17 @@ TEST(CliTest, BadFlagsExitTwoNamingTheFlagAndTrainNothing) {
   }
 }
 
+// Abseil's usage flags pass the flag check and print the usage (Abseil exits 1 after it).
+TEST(CliTest, HelpPrintsTheUsage) {
+  const std::string log = tmp_path("help.log");
+  for (const char* flag : {"--help", "--helpfull"}) {
+    run({flag}, log);
+    EXPECT_NE(read_file(log).find("Trains an experiment from a spec"), std::string::npos)
+        << flag << ": " << read_file(log);
+    EXPECT_EQ(read_file(log).find("unknown flag"), std::string::npos) << read_file(log);
+  }
+}
+
 TEST(CliTest, BadSpecFilesExitTwoNamingTheFile) {
   const std::string dir = tmp_path("bad_spec_run");
   const std::string missing = tmp_path("no_such.textproto");
