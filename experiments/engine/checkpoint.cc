@@ -1,6 +1,5 @@
 #include "experiments/engine/checkpoint.h"
 
-#include <google/protobuf/text_format.h>
 #include <sys/stat.h>
 #include <torch/serialize/archive.h>
 
@@ -9,7 +8,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "core/hash.h"
 #include "experiments/engine/run_dir.h"
 
 namespace experiments {
@@ -31,17 +29,6 @@ std::string what_of(const std::exception& e) {
 }
 
 }  // namespace
-
-std::string spec_digest(const sigma_reparam::ExperimentSpec& spec) {
-  sigma_reparam::ExperimentSpec copy = spec;
-  copy.mutable_run()->clear_threads();
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(copy, &text);
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx",
-                static_cast<unsigned long long>(core::fnv1a64(text)));
-  return hex;
-}
 
 void save_checkpoint(const std::string& dir, torch::nn::Module& model, const Optimizer& optimizer,
                      const sigma_reparam::TrainerState& state) {

@@ -18,9 +18,6 @@ class CheckpointError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A fingerprint of the spec (every field but run.threads), kept in TrainerState.spec_digest.
-std::string spec_digest(const sigma_reparam::ExperimentSpec& spec);
-
 // Throws naming the file, its old version left intact, when it cannot be written in full.
 void save_checkpoint(const std::string& run_dir, torch::nn::Module& model,
                      const Optimizer& optimizer, const sigma_reparam::TrainerState& state);

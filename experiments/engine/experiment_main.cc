@@ -218,6 +218,20 @@ int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec*
   return -1;
 }
 
+// check_run_directory, then the run directory's lock (unless a launcher holds it for this
+// rank): the exit code to end with, or -1 to train holding `lock`.
+int claim_run_directory(const std::string& run_dir, bool resume, ExperimentSpec* spec,
+                        std::unique_ptr<RunLock>* lock) {
+  if (const int code = check_run_directory(run_dir, resume, spec); code >= 0) return code;
+  if (std::getenv(kLockHeldVariable) != nullptr) return -1;
+  absl::StatusOr<std::unique_ptr<RunLock>> locked = RunLock::acquire(run_dir);
+  if (!locked.ok()) {
+    std::cerr << "error: " << locked.status().message() << "\n";
+    return kExitBadInput;
+  }
+  *lock = std::move(*locked);
+  return -1;
+}
 
 // The launcher's own flags, which the ranks it starts must not see again.
 std::vector<std::string> rank_arguments(const std::vector<std::string>& args) {
@@ -340,13 +354,9 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
     std::unique_ptr<RunLock> lock;
     if (absl::GetFlag(FLAGS_node_rank) == 0) {
       ExperimentSpec copy = *spec;
-      if (const int code = check_run_directory(run_dir, resume, &copy); code >= 0) return code;
-      absl::StatusOr<std::unique_ptr<RunLock>> locked = RunLock::acquire(run_dir);
-      if (!locked.ok()) {
-        std::cerr << "error: " << locked.status().message() << "\n";
-        return kExitBadInput;
+      if (const int code = claim_run_directory(run_dir, resume, &copy, &lock); code >= 0) {
+        return code;
       }
-      lock = std::move(*locked);
       setenv(kLockHeldVariable, "1", 1);
     }
     LaunchOptions launch;
@@ -382,16 +392,7 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
       // spec: "exit <code>" or the spec as text.
       std::string decision;
       if (rank->rank == 0) {
-        int code = check_run_directory(run_dir, resume, &*spec);
-        if (code < 0 && std::getenv(kLockHeldVariable) == nullptr) {
-          absl::StatusOr<std::unique_ptr<RunLock>> locked = RunLock::acquire(run_dir);
-          if (locked.ok()) {
-            lock = std::move(*locked);
-          } else {
-            std::cerr << "error: " << locked.status().message() << "\n";
-            code = kExitBadInput;
-          }
-        }
+        const int code = claim_run_directory(run_dir, resume, &*spec, &lock);
         decision = code >= 0 ? absl::StrCat("exit ", code) : spec_to_text(*spec);
       }
       decision = parallel->broadcast_bytes(decision);
@@ -405,14 +406,8 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
       std::cerr << "error: " << who << e.what() << "\n";
       return kExitFailed;
     }
-  } else {
-    if (const int code = check_run_directory(run_dir, resume, &*spec); code >= 0) return code;
-    absl::StatusOr<std::unique_ptr<RunLock>> locked = RunLock::acquire(run_dir);
-    if (!locked.ok()) {
-      std::cerr << "error: " << locked.status().message() << "\n";
-      return kExitBadInput;
-    }
-    lock = std::move(*locked);
+  } else if (const int code = claim_run_directory(run_dir, resume, &*spec, &lock); code >= 0) {
+    return code;
   }
 
   const core::RuntimeInfo runtime = core::configure_runtime(spec->run().threads());

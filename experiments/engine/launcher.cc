@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "experiments/engine/distributed.h"
+#include "experiments/engine/experiment_main.h"
 #include "experiments/engine/run_dir.h"
 
 namespace experiments {
@@ -27,9 +28,6 @@ using Clock = std::chrono::steady_clock;
 // SIGINT or SIGTERM received by the launcher, to be passed on to the ranks once each.
 volatile sig_atomic_t pending_signal = 0;
 void on_signal(int signo) { pending_signal = signo; }
-
-// Exit codes that are outcomes of a run, not failures (experiment_main.h).
-constexpr int kDiverged = 3, kInterrupted = 4;
 
 // A port nothing listens on now (the kernel's choice for port 0).
 int free_port() {
@@ -100,11 +98,9 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
     }
     if (pid == 0) {
       // The ranks get the terminal's signals through the launcher only (once each, below),
-      // and SIGTERM if the launcher dies.
+      // and SIGTERM if the launcher dies; exec restores the default handlers.
       setpgid(0, 0);
       prctl(PR_SET_PDEATHSIG, SIGTERM);
-      signal(SIGINT, SIG_DFL);
-      signal(SIGTERM, SIG_DFL);
       export_rank_environment(info);
       std::vector<char*> argv;
       std::string self = "/proc/self/exe";
@@ -122,7 +118,7 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
   bool signalled = false;
   std::set<pid_t> killed;  // by the launcher, after the grace period
   Clock::time_point deadline = Clock::time_point::max();
-  int outcome = 0;  // kDiverged or kInterrupted when every rank ended so
+  int outcome = kExitCompleted;  // DIVERGED or INTERRUPTED, which every rank ends with alike
   while (!ranks.empty()) {
     if (const int signo = pending_signal; signo != 0) {
       pending_signal = 0;
@@ -136,8 +132,9 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
       const int rank = it->second;
       ranks.erase(it);
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      const bool ok = code == 0 || code == kDiverged || code == kInterrupted;
-      if (code == kDiverged || code == kInterrupted) outcome = code;
+      // Outcomes of the run, not failures.
+      const bool ok = code == kExitCompleted || code == kExitDiverged || code == kExitInterrupted;
+      if (code == kExitDiverged || code == kExitInterrupted) outcome = code;
       if (killed.count(pid) > 0) {
         absl::StrAppend(&failure, "; rank ", rank, " (pid ", pid, ") did not stop within ",
                         options.grace.count() / 1000.0, " s and was killed");

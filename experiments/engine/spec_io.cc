@@ -7,10 +7,13 @@
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <sstream>
+
+#include "core/hash.h"
 
 namespace experiments {
 namespace {
@@ -323,6 +326,17 @@ std::string spec_to_text(const ExperimentSpec& spec) {
   pb::TextFormat::Printer printer;
   printer.PrintToString(spec, &text);
   return "# Resolved spec: every value this run used, defaults included.\n" + text;
+}
+
+std::string spec_digest(const ExperimentSpec& spec) {
+  ExperimentSpec copy = spec;
+  copy.mutable_run()->clear_threads();
+  std::string text;
+  pb::TextFormat::Printer().PrintToString(copy, &text);
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx",
+                static_cast<unsigned long long>(core::fnv1a64(text)));
+  return hex;
 }
 
 }  // namespace experiments

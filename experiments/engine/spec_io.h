@@ -56,4 +56,8 @@ void check_transformer(const sigma_reparam::TransformerSpec& t, const std::strin
 // Text format of a resolved spec, with a header comment.
 std::string spec_to_text(const ExperimentSpec& spec);
 
+// A fingerprint of the spec, every field but run.threads (16 hex digits): kept in a checkpoint's
+// TrainerState.spec_digest, and how a sweep tells a run of its current plan from an older one.
+std::string spec_digest(const ExperimentSpec& spec);
+
 }  // namespace experiments

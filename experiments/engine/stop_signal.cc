@@ -30,6 +30,4 @@ void install_stop_handlers() {
 
 int stop_requested() { return requested.load(); }
 
-void clear_stop_request() { requested.store(0); }
-
 }  // namespace experiments

@@ -11,7 +11,4 @@ void install_stop_handlers();
 // The signal that asked to stop (SIGINT or SIGTERM), or 0.
 int stop_requested();
 
-// Forgets a request (tests).
-void clear_stop_request();
-
 }  // namespace experiments

@@ -77,11 +77,7 @@ std::string outcome(const RunResult& r) {
 // Whether the run directory holds a run of the spec the plan has for it now (threads aside).
 bool same_spec(const experiments::PlannedRun& run) {
   auto saved = experiments::load_spec(run.dir + "/spec.textproto");
-  if (!saved.ok()) return false;
-  sigma_reparam::ExperimentSpec planned = run.spec;
-  saved->mutable_run()->clear_threads();
-  planned.mutable_run()->clear_threads();
-  return experiments::spec_to_text(*saved) == experiments::spec_to_text(planned);
+  return saved.ok() && experiments::spec_digest(*saved) == experiments::spec_digest(run.spec);
 }
 
 // An unfinished run (killed, INTERRUPTED or FAILED) with a checkpoint of the planned spec:

@@ -105,7 +105,6 @@ class TrainingRun {
   double loss_sum_ = 0;
   int64_t loss_count_ = 0;
   Clock::time_point last_checkpoint_;
-  int64_t last_checkpoint_step_ = 0;
 };
 
 void TrainingRun::open_run_directory() {
@@ -137,7 +136,6 @@ void TrainingRun::open_run_directory() {
   if (writer_) metrics_.open(metrics_path, std::ios::app);
   start_ = Clock::now();
   last_checkpoint_ = start_;
-  last_checkpoint_step_ = state_.step();
   wall_before_ = state_.wall_seconds();
   loss_sum_ = state_.loss_sum();
   loss_count_ = state_.loss_count();
@@ -380,13 +378,16 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
     timed_checkpoint = checkpoint_due();
   }
   if (step == total_ || (run.checkpoint_interval() > 0 && step % run.checkpoint_interval() == 0) ||
-      timed_checkpoint || (stop && last_checkpoint_step_ != step)) {
+      timed_checkpoint || stop) {
     save_state(step);
     last_checkpoint_ = Clock::now();
-    last_checkpoint_step_ = step;
   }
   if (stop && step < total_) {
-    const std::string why = stop_requested() == SIGTERM ? "SIGTERM" : "SIGINT";
+    // A data-parallel rank may stop on another rank's signal.
+    const int signo = stop_requested();
+    const std::string why = signo == SIGTERM ? "SIGTERM"
+                            : signo == SIGINT ? "SIGINT"
+                                              : "another rank's SIGINT or SIGTERM";
     progress_.line("INTERRUPTED by " + why + " after step " + std::to_string(step) +
                    " (checkpoint written); continue it with --resume");
     write_result(RunResult::INTERRUPTED, step, "stopped by " + why);

@@ -31,21 +31,12 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "experiments/engine/run_dir.h"
+#include "tests/experiments/engine/train_binary.h"
 
 namespace experiments {
 namespace {
 
 using sigma_reparam::RunResult;
-
-std::string tmp_path(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 bool exists(const std::string& path) {
   struct stat st;
@@ -70,11 +61,6 @@ const std::string& spec_file() {
     return p;
   }();
   return path;
-}
-
-std::string train_binary() {
-  const char* root = std::getenv("TEST_SRCDIR");
-  return std::string(root ? root : ".") + "/sigma_reparam/experiments/train";
 }
 
 struct Child {

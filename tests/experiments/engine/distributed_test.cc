@@ -25,6 +25,7 @@
 #include "experiments/engine/spec_io.h"
 #include "experiments/engine/trainer.h"
 #include "experiments/vit/vit_task.h"
+#include "tests/experiments/engine/train_binary.h"
 
 namespace experiments {
 namespace {
@@ -34,11 +35,6 @@ using sigma_reparam::RunResult;
 // Gradients are averaged in a different order from one rank's sum over 128 examples, so the
 // replicas drift from the single run by float rounding only.
 constexpr double kTolerance = 2e-5;
-
-std::string tmp_dir(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
 
 constexpr const char* kSpec = R"(
 name: "dp"
@@ -53,7 +49,7 @@ run { steps: 8 log_interval: 2 eval_interval: 8 checkpoint_interval: 3 threads: 
 // Written and parsed once: ranks on threads read it concurrently.
 const std::string& spec_file() {
   static const std::string path = [] {
-    const std::string p = tmp_dir("dp.textproto");
+    const std::string p = tmp_path("dp.textproto");
     std::ofstream(p) << kSpec;
     return p;
   }();
@@ -131,8 +127,8 @@ double max_difference(const std::vector<at::Tensor>& a, const std::vector<at::Te
 }
 
 TEST(DistributedTest, TwoRanksOfHalfTheBatchMatchOneRankAndAgreeExactly) {
-  const Trained alone = train_alone(tmp_dir("alone"));
-  const std::vector<Trained> ranks = train_parallel(2, tmp_dir("two"), "two");
+  const Trained alone = train_alone(tmp_path("alone"));
+  const std::vector<Trained> ranks = train_parallel(2, tmp_path("two"), "two");
   ASSERT_EQ(ranks[0].result.status(), RunResult::COMPLETED);
   ASSERT_EQ(ranks[1].result.status(), RunResult::COMPLETED);
 
@@ -158,12 +154,12 @@ TEST(DistributedTest, TwoRanksOfHalfTheBatchMatchOneRankAndAgreeExactly) {
   EXPECT_NEAR(alone.result.final_loss(), ranks[0].result.final_loss(), 1e-5);
   EXPECT_NEAR(alone.result.metrics().at("eval_accuracy"),
               ranks[0].result.metrics().at("eval_accuracy"), 0.011);  // 200 images
-  EXPECT_EQ(read_result(tmp_dir("two")).environment().ranks(), 2);
+  EXPECT_EQ(read_result(tmp_path("two")).environment().ranks(), 2);
 }
 
 TEST(DistributedTest, ARunStartedOnTwoRanksResumesOnOne) {
-  const Trained alone = train_alone(tmp_dir("alone2"));
-  const std::string dir = tmp_dir("two_then_one");
+  const Trained alone = train_alone(tmp_path("alone2"));
+  const std::string dir = tmp_path("two_then_one");
   // Interrupted after step 5: the checkpoint of step 3 is where it resumes.
   train_parallel(2, dir, "interrupted", /*resume=*/false, /*interrupt=*/5);
   EXPECT_EQ(read_result(dir).status(), RunResult::RUNNING);
@@ -177,12 +173,6 @@ TEST(DistributedTest, ARunStartedOnTwoRanksResumesOnOne) {
   EXPECT_LT(max_difference(alone.parameters, resumed.parameters), kTolerance);
 }
 
-// //experiments:train in the runfiles.
-std::string train_binary() {
-  const char* root = std::getenv("TEST_SRCDIR");
-  return std::string(root ? root : ".") + "/sigma_reparam/experiments/train";
-}
-
 // Runs the binary with `flags`; returns its exit code and the seconds it took.
 int run_train(const std::string& flags, const std::string& log, double* seconds) {
   const auto start = std::chrono::steady_clock::now();
@@ -193,13 +183,8 @@ int run_train(const std::string& flags, const std::string& log, double* seconds)
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 TEST(DistributedTest, AKilledRankFailsTheRunWhichResumes) {
-  const std::string dir = tmp_dir("killed"), log = tmp_dir("killed.log");
+  const std::string dir = tmp_path("killed"), log = tmp_path("killed.log");
   double seconds = 0;
   EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir + " --fault=1:5:kill", log,
                       &seconds),
@@ -219,7 +204,7 @@ TEST(DistributedTest, AKilledRankFailsTheRunWhichResumes) {
 }
 
 TEST(DistributedTest, AHungRankFailsTheRunWithinTheTimeout) {
-  const std::string dir = tmp_dir("hung"), log = tmp_dir("hung.log");
+  const std::string dir = tmp_path("hung"), log = tmp_path("hung.log");
   double seconds = 0;
   EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir +
                           " --fault=1:5:hang --dist_timeout_s=3",
@@ -236,7 +221,7 @@ TEST(DistributedTest, AHungRankFailsTheRunWithinTheTimeout) {
 }
 
 TEST(DistributedTest, ABatchThatDoesNotSplitIsRefusedBeforeTraining) {
-  const std::string dir = tmp_dir("uneven"), log = tmp_dir("uneven.log");
+  const std::string dir = tmp_path("uneven"), log = tmp_path("uneven.log");
   double seconds = 0;
   EXPECT_EQ(run_train("--nproc_per_node=3 --output_dir=" + dir, log, &seconds), 2);
   EXPECT_NE(read_file(log).find("data.batch_size 128 is not divisible by 3"), std::string::npos)
