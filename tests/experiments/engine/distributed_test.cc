@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -32,9 +33,19 @@ namespace {
 
 using sigma_reparam::RunResult;
 
-// Gradients are averaged in a different order from one rank's sum over 128 examples, so the
-// replicas drift from the single run by float rounding only.
-constexpr double kTolerance = 2e-5;
+// How far two ranks of 64 may end from one rank of 128, as a fraction of how far the parameters
+// travelled (L2 over all parameters, float64 sums). The two runs differ only in float32 rounding:
+// the all-reduce adds two partial sums of 64 per-example gradients where one rank sums 128 in
+// another order (a relative difference of a few ulp, ~1e-7), which the 8 AdamW steps carry on.
+// AdamW divides by sqrt(v), so an element whose gradient is near zero can turn a rounding
+// difference into an update difference of up to lr: that is why a largest-element bound depends
+// on the CPU's BLAS kernel (1.2e-5 on one Intel Xeon, 3.8e-6 on an AMD EPYC) and this bound is
+// relative and over all parameters. Measured on an AMD EPYC with OpenBLAS forced to each of its
+// kernels (one thread per rank, as the spec sets): 9.4e-6 (Sandybridge), 2.2e-5 (Haswell, Zen),
+// 2.6e-5 (SkylakeX) of the travel. A bug that leaves one rank's gradient out of the average
+// gives 0.69 (DroppingOneRanksGradientIsDetected): 69x above the bound, which sits ~400x above
+// rounding.
+constexpr double kRelativeGap = 1e-2;
 
 constexpr const char* kSpec = R"(
 name: "dp"
@@ -88,11 +99,19 @@ Trained train_alone(const std::string& dir) {
 }
 
 // `ranks` in-process ranks (one thread each) training the spec into `dir`.
+// With `drop_last_rank_gradient`, the last rank's gradients reach the all-reduce as zeros (a
+// hook on every parameter): the bug of an average that leaves one rank out.
 std::vector<Trained> train_parallel(int ranks, const std::string& dir, const std::string& key,
-                                    bool resume = false, int64_t interrupt = 0) {
+                                    bool resume = false, int64_t interrupt = 0,
+                                    bool drop_last_rank_gradient = false) {
   at::set_num_threads(1);
   std::vector<std::unique_ptr<VitTask>> tasks;
   for (int r = 0; r < ranks; ++r) tasks.push_back(std::make_unique<VitTask>(spec()));
+  if (drop_last_rank_gradient) {
+    for (auto& p : tasks.back()->model().parameters()) {
+      if (p.requires_grad()) p.register_hook([](const at::Tensor& g) { return at::zeros_like(g); });
+    }
+  }
   std::vector<Trained> out(ranks);
   std::vector<std::string> errors(ranks);
   std::vector<std::thread> threads;
@@ -117,13 +136,29 @@ std::vector<Trained> train_parallel(int ranks, const std::string& dir, const std
   return out;
 }
 
-double max_difference(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+// L2 distance over all tensors, summed in float64.
+double distance(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
   EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
+  double sum = 0;
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
+    sum += (a[i].to(at::kDouble) - b[i].to(at::kDouble)).pow(2).sum().item<double>();
   }
-  return worst;
+  return std::sqrt(sum);
+}
+
+std::vector<at::Tensor> initial_parameters() {
+  VitTask fresh(spec());
+  std::vector<at::Tensor> initial;
+  for (const auto& p : fresh.model().parameters()) initial.push_back(p.detach());
+  return initial;
+}
+
+// ||theta_b - theta_a|| / ||theta_a - theta_0||: the gap as a fraction of the distance travelled.
+double relative_gap(const Trained& a, const Trained& b) {
+  static const std::vector<at::Tensor> initial = initial_parameters();
+  const double travelled = distance(initial, a.parameters);
+  EXPECT_GT(travelled, 0);
+  return distance(a.parameters, b.parameters) / travelled;
 }
 
 TEST(DistributedTest, TwoRanksOfHalfTheBatchMatchOneRankAndAgreeExactly) {
@@ -142,16 +177,18 @@ TEST(DistributedTest, TwoRanksOfHalfTheBatchMatchOneRankAndAgreeExactly) {
     EXPECT_TRUE(ranks[0].buffers[i].equal(ranks[1].buffers[i])) << "buffer " << i;
   }
   // Against one rank with the whole batch, after 8 AdamW steps.
-  const double parameter_gap = max_difference(alone.parameters, ranks[0].parameters);
-  std::printf("largest parameter gap to one rank: %.3g\n", parameter_gap);
-  EXPECT_LT(parameter_gap, kTolerance);
-  EXPECT_LT(max_difference(alone.buffers, ranks[0].buffers), kTolerance);
-  // The run moved: the gap is small against the distance travelled.
-  VitTask fresh(spec());
-  std::vector<at::Tensor> initial;
-  for (const auto& p : fresh.model().parameters()) initial.push_back(p.detach());
-  EXPECT_GT(max_difference(initial, alone.parameters), 1000 * parameter_gap);
-  EXPECT_NEAR(alone.result.final_loss(), ranks[0].result.final_loss(), 1e-5);
+  const double gap = relative_gap(alone, ranks[0]);
+  std::printf("parameter gap to one rank: %.3g of the distance travelled\n", gap);
+  EXPECT_LT(gap, kRelativeGap);
+  // u and sigma follow the weights: the same relative bound, against their own size.
+  std::vector<at::Tensor> zeros;
+  for (const auto& b : alone.buffers) zeros.push_back(at::zeros_like(b));
+  EXPECT_LT(distance(alone.buffers, ranks[0].buffers),
+            kRelativeGap * distance(alone.buffers, zeros));
+  // The losses: float32 rounding of a mean of 128 cross-entropies near 2 (~1e-7 relative),
+  // carried through 8 steps as above; 1e-4 relative leaves a wide margin.
+  EXPECT_NEAR(alone.result.final_loss(), ranks[0].result.final_loss(),
+              1e-4 * alone.result.final_loss());
   EXPECT_NEAR(alone.result.metrics().at("eval_accuracy"),
               ranks[0].result.metrics().at("eval_accuracy"), 0.011);  // 200 images
   EXPECT_EQ(read_result(tmp_path("two")).environment().ranks(), 2);
@@ -170,24 +207,33 @@ TEST(DistributedTest, ARunStartedOnTwoRanksResumesOnOne) {
   options.resume = true;
   const Trained resumed = snapshot(task, train(spec(), task, options));
   EXPECT_EQ(resumed.result.status(), RunResult::COMPLETED);
-  EXPECT_LT(max_difference(alone.parameters, resumed.parameters), kTolerance);
+  EXPECT_LT(relative_gap(alone, resumed), kRelativeGap);
 }
 
-// Runs the binary with `flags`; returns its exit code and the seconds it took.
-int run_train(const std::string& flags, const std::string& log, double* seconds) {
-  const auto start = std::chrono::steady_clock::now();
+// The bound above cannot hide a real averaging bug: with one rank's gradients left out of the
+// average, the same comparison fails by a wide margin while the replicas still agree.
+TEST(DistributedTest, DroppingOneRanksGradientIsDetected) {
+  const Trained alone = train_alone(tmp_path("alone3"));
+  const std::vector<Trained> ranks =
+      train_parallel(2, tmp_path("dropped"), "dropped", /*resume=*/false, /*interrupt=*/0,
+                     /*drop_last_rank_gradient=*/true);
+  ASSERT_EQ(ranks[0].result.status(), RunResult::COMPLETED);
+  const double gap = relative_gap(alone, ranks[0]);
+  std::printf("with rank 1's gradient left out: gap %.3g of the distance travelled\n", gap);
+  EXPECT_GT(gap, 3 * kRelativeGap);
+}
+
+// Runs the binary with `flags`; returns its exit code.
+int run_train(const std::string& flags, const std::string& log) {
   const std::string command = train_binary() + " --spec=" + spec_file() +
                               " --threads=1 --quiet " + flags + " > " + log + " 2>&1";
   const int status = std::system(command.c_str());
-  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 TEST(DistributedTest, AKilledRankFailsTheRunWhichResumes) {
   const std::string dir = tmp_path("killed"), log = tmp_path("killed.log");
-  double seconds = 0;
-  EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir + " --fault=1:5:kill", log,
-                      &seconds),
+  EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir + " --fault=1:5:kill", log),
             1)
       << read_file(log);
   const RunResult failed = read_result(dir);
@@ -197,7 +243,7 @@ TEST(DistributedTest, AKilledRankFailsTheRunWhichResumes) {
   EXPECT_NE(failed.reason().find("killed by signal 9"), std::string::npos) << failed.reason();
   EXPECT_NE(read_file(log).find("data-parallel run FAILED"), std::string::npos);
 
-  EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir + " --resume", log, &seconds), 0)
+  EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir + " --resume", log), 0)
       << read_file(log);
   EXPECT_EQ(read_result(dir).status(), RunResult::COMPLETED);
   EXPECT_EQ(read_result(dir).step(), 8);
@@ -205,25 +251,23 @@ TEST(DistributedTest, AKilledRankFailsTheRunWhichResumes) {
 
 TEST(DistributedTest, AHungRankFailsTheRunWithinTheTimeout) {
   const std::string dir = tmp_path("hung"), log = tmp_path("hung.log");
-  double seconds = 0;
   EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir +
                           " --fault=1:5:hang --dist_timeout_s=3",
-                      log, &seconds),
+                      log),
             1)
       << read_file(log);
-  // Rank 0 gives up after 3 s, the hung rank is killed 3 + 5 s after that; the rest is start-up
-  // and 5 steps.
-  EXPECT_LT(seconds, 40);
+  // Rank 0 gives up after the 3 s asked for (Gloo names its timeout in milliseconds), not after
+  // the default; a hang past that would be Bazel's test timeout, whatever the machine's speed.
   const RunResult failed = read_result(dir);
   EXPECT_EQ(failed.status(), RunResult::FAILED);
   EXPECT_NE(failed.reason().find("rank 1"), std::string::npos) << failed.reason();
   EXPECT_NE(failed.reason().find("Timed out"), std::string::npos) << failed.reason();
+  EXPECT_NE(failed.reason().find("3000"), std::string::npos) << failed.reason();
 }
 
 TEST(DistributedTest, ABatchThatDoesNotSplitIsRefusedBeforeTraining) {
   const std::string dir = tmp_path("uneven"), log = tmp_path("uneven.log");
-  double seconds = 0;
-  EXPECT_EQ(run_train("--nproc_per_node=3 --output_dir=" + dir, log, &seconds), 2);
+  EXPECT_EQ(run_train("--nproc_per_node=3 --output_dir=" + dir, log), 2);
   EXPECT_NE(read_file(log).find("data.batch_size 128 is not divisible by 3"), std::string::npos)
       << read_file(log);
   EXPECT_EQ(read_result(dir).status(), RunResult::STATUS_UNSPECIFIED);
