@@ -6,6 +6,7 @@
 #include <absl/flags/usage.h>
 #include <absl/strings/str_cat.h>
 #include <google/protobuf/stubs/common.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <sys/stat.h>
 #include <torch/version.h>
 #include <unistd.h>
@@ -166,10 +167,42 @@ sigma_reparam::Environment environment(const core::RuntimeInfo& runtime) {
   return env;
 }
 
-// Whether the run directory may be trained into: a resumed run takes the spec it started with;
-// an existing run is never overwritten without --overwrite. Returns an exit code to end with,
-// or -1 to train.
-int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec* spec) {
+// With --resume, whether --steps, --seed or --set (`changes`) would change the spec the run
+// started with: a resumed run cannot take them (its schedule, data order and checkpoint belong
+// to that spec), so rather than ignore them, the command is refused naming the fields. Threads
+// change the speed, not the run: --threads is taken (as the sweep's resumed runs do).
+// Returns an exit code to end with, or -1.
+int refuse_spec_changes_on_resume(const std::string& run_dir,
+                                  const std::vector<std::string>& changes) {
+  if (changes.empty()) return -1;
+  const std::string saved_path = run_dir + "/spec.textproto";
+  const absl::StatusOr<ExperimentSpec> saved = load_spec(saved_path);
+  if (!saved.ok()) return -1;  // reported by the caller
+  absl::StatusOr<ExperimentSpec> changed = load_spec(saved_path, changes);
+  if (changed.ok()) changed->mutable_run()->set_threads(saved->run().threads());
+  if (!changed.ok()) {
+    std::cerr << "error: --resume: " << changed.status().message() << "\n";
+    return kExitBadInput;
+  }
+  std::string differences;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&differences);
+  if (differ.Compare(*saved, *changed)) return -1;
+  std::cerr << "error: --resume continues " << run_dir << " with the spec it started with ("
+            << saved_path << "), but the flags change it:\n"
+            << differences
+            << "A run cannot be resumed with another spec (its learning-rate schedule, data order "
+               "and checkpoint belong to the one it started with). Train it again with "
+               "--overwrite, or into another --output_dir; or drop the flags to continue it as "
+               "it was.\n";
+  return kExitBadInput;
+}
+
+// Whether the run directory may be trained into: a resumed run takes the spec it started with
+// (and refuses flags that would change it); an existing run is never overwritten without
+// --overwrite. Returns an exit code to end with, or -1 to train.
+int check_run_directory(const std::string& run_dir, bool resume,
+                        const std::vector<std::string>& changes, ExperimentSpec* spec) {
   const absl::StatusOr<sigma_reparam::RunResult> loaded = load_result(run_dir);
   if (!loaded.ok() && !absl::IsNotFound(loaded.status())) {
     std::cerr << "error: " << loaded.status().message() << "\n";
@@ -177,6 +210,11 @@ int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec*
   }
   const sigma_reparam::RunResult previous = loaded.ok() ? *loaded : sigma_reparam::RunResult();
   if (resume) {
+    if (loaded.ok()) {
+      if (const int code = refuse_spec_changes_on_resume(run_dir, changes); code >= 0) {
+        return code;
+      }
+    }
     if (previous.status() == sigma_reparam::RunResult::COMPLETED) {
       std::cout << run_dir << " is already COMPLETED (" << previous.step()
                 << " steps); nothing to resume.\n";
@@ -206,7 +244,9 @@ int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec*
       std::cerr << "error: --resume: " << saved.status().message() << "\n";
       return kExitBadInput;
     }
+    const int32_t threads = spec->run().threads();  // --threads applies to a resumed run
     *spec = *saved;
+    if (absl::GetFlag(FLAGS_threads) >= 0) spec->mutable_run()->set_threads(threads);
   } else if (previous.status() != sigma_reparam::RunResult::STATUS_UNSPECIFIED &&
              !absl::GetFlag(FLAGS_overwrite)) {
     std::cerr << "error: " << run_dir << " already holds a run ("
@@ -220,9 +260,12 @@ int check_run_directory(const std::string& run_dir, bool resume, ExperimentSpec*
 
 // check_run_directory, then the run directory's lock (unless a launcher holds it for this
 // rank): the exit code to end with, or -1 to train holding `lock`.
-int claim_run_directory(const std::string& run_dir, bool resume, ExperimentSpec* spec,
+int claim_run_directory(const std::string& run_dir, bool resume,
+                        const std::vector<std::string>& changes, ExperimentSpec* spec,
                         std::unique_ptr<RunLock>* lock) {
-  if (const int code = check_run_directory(run_dir, resume, spec); code >= 0) return code;
+  if (const int code = check_run_directory(run_dir, resume, changes, spec); code >= 0) {
+    return code;
+  }
   if (std::getenv(kLockHeldVariable) != nullptr) return -1;
   absl::StatusOr<std::unique_ptr<RunLock>> locked = RunLock::acquire(run_dir);
   if (!locked.ok()) {
@@ -354,7 +397,7 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
     std::unique_ptr<RunLock> lock;
     if (absl::GetFlag(FLAGS_node_rank) == 0) {
       ExperimentSpec copy = *spec;
-      if (const int code = claim_run_directory(run_dir, resume, &copy, &lock); code >= 0) {
+      if (const int code = claim_run_directory(run_dir, resume, sets, &copy, &lock); code >= 0) {
         return code;
       }
       setenv(kLockHeldVariable, "1", 1);
@@ -392,7 +435,7 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
       // spec: "exit <code>" or the spec as text.
       std::string decision;
       if (rank->rank == 0) {
-        const int code = claim_run_directory(run_dir, resume, &*spec, &lock);
+        const int code = claim_run_directory(run_dir, resume, sets, &*spec, &lock);
         decision = code >= 0 ? absl::StrCat("exit ", code) : spec_to_text(*spec);
       }
       decision = parallel->broadcast_bytes(decision);
@@ -406,7 +449,7 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
       std::cerr << "error: " << who << e.what() << "\n";
       return kExitFailed;
     }
-  } else if (const int code = claim_run_directory(run_dir, resume, &*spec, &lock); code >= 0) {
+  } else if (const int code = claim_run_directory(run_dir, resume, sets, &*spec, &lock); code >= 0) {
     return code;
   }
 

@@ -96,6 +96,12 @@ Child start(const std::vector<std::string>& flags, const std::string& log,
   return child;
 }
 
+// Whether the child has not exited yet (without reaping it: wait_for still sees its code).
+bool still_running(const Child& child) {
+  siginfo_t info = {};
+  return waitid(P_PID, child.pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
+}
+
 // The exit code, or 128 + the signal that ended it.
 int wait_for(const Child& child) {
   int status = 0;
@@ -281,6 +287,36 @@ std::string killed_at_20(const std::string& name) {
   return dir;
 }
 
+// --resume continues a run with the spec it started with: flags that would change it (a longer
+// run, another seed, another learning rate) are refused by name, never silently dropped; the
+// checkpoint is not read and nothing is touched.
+TEST(CliTest, ResumeRefusesFlagsThatChangeTheSpec) {
+  const std::string log = tmp_path("resume_changes.log");
+  const std::string before = read_file(reference_run() + "/result.textproto");
+  const std::string metrics = read_file(reference_run() + "/metrics.jsonl");
+  EXPECT_EQ(run({"--output_dir=" + reference_run(), "--resume", "--steps=200"}, log), 2)
+      << read_file(log);
+  EXPECT_NE(read_file(log).find("the flags change it"), std::string::npos) << read_file(log);
+  EXPECT_NE(read_file(log).find("run.steps: 120 -> 200"), std::string::npos) << read_file(log);
+  EXPECT_NE(read_file(log).find("--overwrite"), std::string::npos) << read_file(log);
+  EXPECT_EQ(read_file(reference_run() + "/result.textproto"), before);
+  EXPECT_EQ(read_file(reference_run() + "/metrics.jsonl"), metrics);
+
+  const std::string dir = killed_at_20("resume_changes");
+  const std::string checkpoint = read_file(dir + "/checkpoint.pt");
+  EXPECT_EQ(run({"--output_dir=" + dir, "--resume", "--set=optimizer { lr: 0.5 }"}, log), 2)
+      << read_file(log);
+  EXPECT_NE(read_file(log).find("optimizer.lr"), std::string::npos) << read_file(log);
+  EXPECT_EQ(run({"--output_dir=" + dir, "--resume", "--seed=7"}, log), 2) << read_file(log);
+  EXPECT_NE(read_file(log).find("run.seed"), std::string::npos) << read_file(log);
+  EXPECT_EQ(read_file(dir + "/checkpoint.pt"), checkpoint);
+  EXPECT_EQ(read_result(dir).status(), RunResult::RUNNING);
+  // The same values as the run's own, and --threads, are fine: it continues to the end.
+  EXPECT_EQ(run({"--output_dir=" + dir, "--resume", "--quiet", "--steps=120"}, log), 0)
+      << read_file(log);
+  EXPECT_EQ(metrics_without_timing(dir), metrics_without_timing(reference_run()));
+}
+
 TEST(CliTest, TruncatedCheckpointIsNamedAndKept) {
   const std::string dir = killed_at_20("truncated"), log = tmp_path("truncated_resume.log");
   const std::string checkpoint = dir + "/checkpoint.pt";
@@ -347,7 +383,7 @@ TEST(CliTest, SigintAndSigtermStopAfterACheckpointAndResume) {
     const std::string dir = tmp_path(std::string("stopped_") + strsignal(signo));
     const std::string log = dir + ".log";
     const Child child = start({"--output_dir=" + dir, "--quiet"}, log);
-    while (metric_lines(dir) < 15 && waitpid(child.pid, nullptr, WNOHANG) == 0) {
+    while (metric_lines(dir) < 15 && still_running(child)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     kill(child.pid, signo);
@@ -369,7 +405,7 @@ TEST(CliTest, SigintAndSigtermStopAfterACheckpointAndResume) {
 TEST(CliTest, SigtermStopsADataParallelRunOnEveryRank) {
   const std::string dir = tmp_path("stopped_parallel"), log = dir + ".log";
   const Child child = start({"--output_dir=" + dir, "--quiet", "--nproc_per_node=2"}, log);
-  while (metric_lines(dir) < 15 && waitpid(child.pid, nullptr, WNOHANG) == 0) {
+  while (metric_lines(dir) < 15 && still_running(child)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   kill(child.pid, SIGTERM);
@@ -383,13 +419,18 @@ TEST(CliTest, SigtermStopsADataParallelRunOnEveryRank) {
 }
 
 // SIGKILL at random moments (start-up, training, evaluation, checkpoint writes) until the run
-// completes, each time followed by --resume (or a fresh start when nothing was written yet).
+// completes, each time followed by --resume (or a fresh start when nothing was written yet). The
+// moments are points in the run's work, not in time, so that every kill lands on any machine:
+// the first right after the start (start-up takes a LibTorch binary over a second), the others
+// once metrics.jsonl holds a seeded, increasing number of lines (5-18 more each time, so within
+// the 120 steps), plus 0-30 ms to fall inside a step, an evaluation or a checkpoint write.
 TEST(CliTest, SigkillAtRandomMomentsThenResumeReproducesTheUninterruptedRun) {
   const std::string dir = tmp_path("sigkill"), log = tmp_path("sigkill.log");
   std::mt19937 random(20230310);
-  std::uniform_int_distribution<int> delay_ms(300, 1800);
-  int kills = 0, attempts = 0;
-  while (read_result(dir).status() != RunResult::COMPLETED && attempts < 40) {
+  std::uniform_int_distribution<int> more_lines(5, 18), extra_ms(0, 30);
+  constexpr int kKills = 6;
+  int kills = 0, attempts = 0, target = 0;
+  while (read_result(dir).status() != RunResult::COMPLETED && attempts < 20) {
     ++attempts;
     std::vector<std::string> flags = {"--output_dir=" + dir, "--quiet"};
     const RunResult previous = read_result(dir);
@@ -398,9 +439,15 @@ TEST(CliTest, SigkillAtRandomMomentsThenResumeReproducesTheUninterruptedRun) {
     }
     const Child child = start(flags, log);
     // Kill only the first few attempts, so that the run completes.
-    if (kills < 6) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
-      if (waitpid(child.pid, nullptr, WNOHANG) == 0) {
+    if (kills < kKills) {
+      if (kills > 0) {
+        target += more_lines(random);
+        while (metric_lines(dir) < target && still_running(child)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(random)));
+      if (still_running(child)) {
         kill(child.pid, SIGKILL);
         ++kills;
       }
@@ -409,7 +456,7 @@ TEST(CliTest, SigkillAtRandomMomentsThenResumeReproducesTheUninterruptedRun) {
     EXPECT_TRUE(code == 0 || code == 128 + SIGKILL) << code << "\n" << read_file(log);
   }
   EXPECT_EQ(read_result(dir).status(), RunResult::COMPLETED);
-  EXPECT_GE(kills, 3);
+  EXPECT_EQ(kills, kKills);
   EXPECT_EQ(metrics_without_timing(dir), metrics_without_timing(reference_run()));
   EXPECT_EQ(read_result(dir).metrics().at("eval_accuracy"),
             read_result(reference_run()).metrics().at("eval_accuracy"));
