@@ -8,6 +8,7 @@
 
 #include <cmath>
 
+#include "sigma/init.h"
 #include "sigma/power_iteration.h"
 
 namespace sigma {
@@ -29,8 +30,20 @@ void SigmaReparamState::init(torch::nn::Module& owner, const at::Tensor& weight2
   TORCH_CHECK(weight2d.dim() == 2, "SigmaReparam: weight view must be 2-D, got ", weight2d.sizes());
   options_ = options;
   at::NoGradGuard no_grad;
-  const double sigma0 = exact_spectral_norm(weight2d);
-  u_ = owner.register_buffer("u", top_right_singular_vector(weight2d));
+  double sigma0;
+  at::Tensor u;
+  if (StructureOnlyInit::active()) {  // an estimate: see StructureOnlyInit
+    const PowerIteration p = power_iteration(
+        weight2d, at::full({weight2d.size(1)}, 1.0 / std::sqrt(double(weight2d.size(1))),
+                           weight2d.options()),
+        4);
+    sigma0 = p.sigma.item<double>();
+    u = p.u.contiguous();
+  } else {
+    sigma0 = exact_spectral_norm(weight2d);
+    u = top_right_singular_vector(weight2d);
+  }
+  u_ = owner.register_buffer("u", u);
   sigma_ = owner.register_buffer("sigma", at::full({}, sigma0, weight2d.options()));
   at::Tensor gamma =
       at::full({}, options.gamma_init() == GammaInit::kSigma0 ? sigma0 : 1.0, weight2d.options());

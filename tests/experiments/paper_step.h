@@ -10,10 +10,12 @@
 
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "experiments/engine/spec_io.h"
 #include "experiments/engine/trainer.h"
+#include "sigma/init.h"
 #include "tests/experiments/image_fixture.h"
 
 namespace testing_util {
@@ -43,11 +45,16 @@ void paper_step(const std::string& file) {
   spec->mutable_run()->set_checkpoint_interval(0);
   spec->mutable_schedule()->set_warmup_steps(0);
   ASSERT_TRUE(experiments::validate_spec(*spec).ok()) << experiments::validate_spec(*spec);
-  TaskT task(*spec);
+  // Built without the exact initialisation (sigma/init.h): this checks the plumbing, not training.
+  std::optional<TaskT> task;
+  {
+    sigma::StructureOnlyInit structure_only;
+    task.emplace(*spec);
+  }
   experiments::RunOptions options;
   options.run_dir = ::testing::TempDir() + "/paper_step_" + spec->name();
   options.progress = false;
-  const auto result = experiments::train(*spec, task, options);
+  const auto result = experiments::train(*spec, *task, options);
   ASSERT_EQ(result.status(), sigma_reparam::RunResult::COMPLETED) << result.reason();
   EXPECT_TRUE(std::isfinite(result.final_loss()));
   EXPECT_TRUE(result.metrics().count(result.headline().name())) << result.headline().name();

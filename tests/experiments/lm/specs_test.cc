@@ -13,6 +13,7 @@
 #include "experiments/lm/lm_config.h"
 #include "models/causal_lm.h"
 #include "sigma/sigma_stats.h"
+#include "sigma/init.h"
 
 namespace experiments {
 namespace {
@@ -31,6 +32,7 @@ std::vector<std::string> spec_files() {
 // An LM spec builds its causal decoder, which runs a finite forward pass (paper scale: 1 x 16
 // tokens), with σReparam on exactly the blocks' linear layers.
 void check_lm_model(const ExperimentSpec& spec) {
+  sigma::StructureOnlyInit structure_only;  // shapes and a forward pass (sigma/init.h)
   at::manual_seed(0);
   const auto built = lm_config(spec.lm());
   ASSERT_TRUE(built.ok()) << built.status();

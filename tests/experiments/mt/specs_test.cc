@@ -15,6 +15,7 @@
 #include "experiments/mt/mt_config.h"
 #include "models/encoder_decoder.h"
 #include "sigma/sigma_stats.h"
+#include "sigma/init.h"
 
 namespace experiments {
 namespace {
@@ -48,6 +49,7 @@ TEST(MtSpecsTest, EverySpecBuildsAndRunsForward) {
     const auto& mt = spec->mt();
     const auto config = mt_config(mt, mt.vocab_size());
     ASSERT_TRUE(config.ok()) << config.status();
+    sigma::StructureOnlyInit structure_only;  // shapes and a forward pass (sigma/init.h)
     at::manual_seed(0);
     models::EncoderDecoder model(*config);
     const bool paper_scale = mt.transformer().width() >= 512;

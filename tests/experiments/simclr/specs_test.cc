@@ -15,6 +15,7 @@
 #include "experiments/simclr/simclr_task.h"
 #include "sigma/sigma_stats.h"
 #include "tests/experiments/paper_step.h"
+#include "sigma/init.h"
 
 namespace experiments {
 namespace {
@@ -44,6 +45,7 @@ TEST(SimclrSpecsTest, EverySpecValidatesBuildsAndRunsForward) {
     EXPECT_FALSE(spec->description().empty());
     const auto config = simclr_config(spec->simclr());
     ASSERT_TRUE(config.ok()) << config.status();
+    sigma::StructureOnlyInit structure_only;  // shapes and a forward pass (sigma/init.h)
     at::manual_seed(0);
     models::SimclrNetwork net(*config);
     const int64_t batch = config->backbone.image_size > 64 ? 1 : 2;

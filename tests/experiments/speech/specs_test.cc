@@ -13,6 +13,7 @@
 #include "experiments/speech/speech_config.h"
 #include "models/speech_ctc.h"
 #include "sigma/sigma_stats.h"
+#include "sigma/init.h"
 
 namespace experiments {
 namespace {
@@ -41,6 +42,7 @@ TEST(SpeechSpecsTest, EverySpecBuildsAndRunsForward) {
     EXPECT_EQ(s.transformer().qkv_layout(), sigma_reparam::QK_AND_V);
     const auto config = speech_config(s);
     ASSERT_TRUE(config.ok()) << config.status();
+    sigma::StructureOnlyInit structure_only;  // shapes and a forward pass (sigma/init.h)
     at::manual_seed(0);
     models::SpeechCtc model(*config);
     models::AttentionObservation obs;

@@ -15,6 +15,7 @@
 #include "experiments/vit/vit_config.h"
 #include "models/vit.h"
 #include "sigma/sigma_stats.h"
+#include "sigma/init.h"
 
 namespace experiments {
 namespace {
@@ -49,6 +50,7 @@ TEST(VitSpecsTest, EverySpecBuildsAndRunsForward) {
     ASSERT_TRUE(spec.ok()) << spec.status();
     EXPECT_FALSE(spec->description().empty()) << "spec needs a description";
     ASSERT_TRUE(spec->has_vit());
+    sigma::StructureOnlyInit structure_only;  // shapes and a forward pass (sigma/init.h)
     at::manual_seed(0);
     const auto built = vit_config(spec->vit());
     ASSERT_TRUE(built.ok()) << built.status();
@@ -92,6 +94,7 @@ TEST(VitSpecsTest, VitB16HasTheReferenceParameterCount) {
   // timm's vit_base_patch16_224 with a 1000-class head: 86,567,656 parameters.
   auto spec = load_spec("experiments/vit/specs/paper/vit_b16_baseline.textproto");
   ASSERT_TRUE(spec.ok()) << spec.status();
+  sigma::StructureOnlyInit structure_only;  // shapes and a forward pass (sigma/init.h)
   models::VisionTransformer vit(*vit_config(spec->vit()));
   EXPECT_EQ(count_parameters(*vit), 86567656);
   // Without LayerNorm (2 per block + the final one, 1536 parameters each) and with one gamma per
