@@ -10,10 +10,10 @@ std::string data_dir() {
   return std::string(home != nullptr ? home : "") + "/.cache/sigma-reparam";
 }
 
-std::string missing_data_message(const std::string& what, const std::string& path) {
-  return what + " not found at " + path +
-         ". Fetch it with: tools/setup.sh --data-only (data goes to $SIGMA_DATA, default "
-         "~/.cache/sigma-reparam)";
+std::string missing_data_message(const std::string& what, const std::string& path,
+                                 const std::string& family) {
+  return what + " not found at " + path + ". Fetch it with: tools/setup.sh --data-only --family=" +
+         family + " (data goes to $SIGMA_DATA, default ~/.cache/sigma-reparam)";
 }
 
 }  // namespace datasets

@@ -8,7 +8,9 @@ namespace datasets {
 
 std::string data_dir();
 
-// "<what> not found at <path>. Fetch it with: tools/setup.sh --data-only" style message.
-std::string missing_data_message(const std::string& what, const std::string& path);
+// "<what> not found at <path>. Fetch it with: tools/setup.sh --data-only --family=<family>":
+// `family` is the experiment family whose setup fetches it (vit, lm, mt, speech).
+std::string missing_data_message(const std::string& what, const std::string& path,
+                                 const std::string& family);
 
 }  // namespace datasets

@@ -231,7 +231,7 @@ ParallelCorpus load_gettext_corpus(const std::string& dir_arg) {
   const std::string dir = dir_arg.empty() ? data_dir() + "/gettext-de" : dir_arg;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
-    throw std::runtime_error(missing_data_message("the German gettext catalogs", dir));
+    throw std::runtime_error(missing_data_message("the German gettext catalogs", dir, "mt"));
   }
   std::vector<std::string> files;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
@@ -240,7 +240,7 @@ ParallelCorpus load_gettext_corpus(const std::string& dir_arg) {
     if (it->is_regular_file() && it->path().extension() == ".mo") files.push_back(it->path());
   }
   if (files.empty()) {
-    throw std::runtime_error(missing_data_message("the German gettext catalogs (.mo files)", dir));
+    throw std::runtime_error(missing_data_message("the German gettext catalogs (.mo files)", dir, "mt"));
   }
   std::sort(files.begin(), files.end());
   std::vector<std::pair<std::string, std::string>> pairs;

@@ -1,10 +1,14 @@
 #include "datasets/speech_synth.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -220,7 +224,7 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
       if (e.path().extension() == ".txt") files.push_back(e.path());
     }
   }
-  if (files.empty()) throw std::runtime_error(missing_data_message("the SOTU text (*.txt)", text_dir));
+  if (files.empty()) throw std::runtime_error(missing_data_message("the SOTU text (*.txt)", text_dir, "speech"));
   std::sort(files.begin(), files.end());
   std::vector<std::string> sentences;
   std::set<std::string> seen;
@@ -239,7 +243,7 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
         if (name.size() == 4 && name[0] == 'c') brown_files.push_back(e.path());
       }
     }
-    if (brown_files.empty()) throw std::runtime_error(missing_data_message("the Brown corpus (c[a-r][0-9][0-9])", brown));
+    if (brown_files.empty()) throw std::runtime_error(missing_data_message("the Brown corpus (c[a-r][0-9][0-9])", brown, "speech"));
     std::sort(brown_files.begin(), brown_files.end());
     for (const auto& f : brown_files) {
       for (auto& s : speakable_sentences(brown_plain_text(read_file(f)), o.min_words, o.max_words)) {
@@ -319,6 +323,48 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
                                   << o.min_words << "-" << o.max_words << " words\n";
   fs::remove_all(out, error);
   fs::rename(tmp, out);
+}
+
+void ensure_default_speech_corpus(const std::string& out) {
+  namespace fs = std::filesystem;
+  if (fs::exists(out + "/MANIFEST")) return;
+  std::error_code error;
+  fs::create_directories(fs::path(out).parent_path(), error);
+  const std::string lock_path = out + ".lock";
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0) {
+    throw std::runtime_error(lock_path + ": cannot create (" + std::strerror(errno) +
+                             "); write the speech corpus with tools/setup.sh --family=speech");
+  }
+  if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    std::fprintf(stderr, "speech: waiting for another process writing %s\n", out.c_str());
+    ::flock(lock, LOCK_EX);
+  }
+  try {
+    if (!fs::exists(out + "/MANIFEST")) {
+      SpeechSynthOptions o;
+      o.out = out;
+      const int64_t total = o.train + o.valid + o.test + o.test_flite;
+      std::fprintf(stderr,
+                   "speech: the synthetic speech corpus is not at %s yet; writing it now "
+                   "(%lld utterances, about 1.4 GB; once: later runs read it)\n",
+                   out.c_str(), static_cast<long long>(total));
+      const auto start = std::chrono::steady_clock::now();
+      synthesize_speech_corpus(o, [&](int64_t done, int64_t all) {
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double eta = done > 0 ? s * (all - done) / done : 0;
+        std::fprintf(stderr, "\rspeech: %lld/%lld utterances, %.0f s, ~%.0f s left   ",
+                     static_cast<long long>(done), static_cast<long long>(all), s, eta);
+        std::fflush(stderr);
+      });
+      std::fprintf(stderr, "\nspeech: corpus written to %s\n", out.c_str());
+    }
+  } catch (...) {
+    ::close(lock);
+    throw;
+  }
+  ::close(lock);
 }
 
 }  // namespace datasets

@@ -27,7 +27,7 @@ std::string default_dir(const std::string& dir, const char* name) {
 }
 
 void require_dir(const std::string& dir, const std::string& what) {
-  if (!fs::is_directory(dir)) throw std::runtime_error(missing_data_message(what, dir));
+  if (!fs::is_directory(dir)) throw std::runtime_error(missing_data_message(what, dir, "lm"));
 }
 
 void require_splits(const TextCorpus& c, const std::string& where) {
@@ -121,7 +121,7 @@ TextCorpus load_sotu(const std::string& dir_in) {
   }
   if (files.empty()) {
     throw std::runtime_error(missing_data_message(
-        "The State of the Union corpus (<year>_<name>_<party>.txt files)", dir));
+        "The State of the Union corpus (<year>_<name>_<party>.txt files)", dir, "lm"));
   }
   TextCorpus c;
   c.name = "sotu";
@@ -159,7 +159,7 @@ TextCorpus load_brown(const std::string& dir_in) {
     }
   }
   if (files.empty()) {
-    throw std::runtime_error(missing_data_message("The Brown corpus (c[a-r][0-9][0-9] files)", dir));
+    throw std::runtime_error(missing_data_message("The Brown corpus (c[a-r][0-9][0-9] files)", dir, "lm"));
   }
   std::sort(files.begin(), files.end());
   TextCorpus c;

