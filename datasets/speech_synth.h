@@ -56,7 +56,7 @@ void synthesize_speech_corpus(const SpeechSynthOptions& options,
                               const std::function<void(int64_t, int64_t)>& progress = {});
 
 // The default corpus (SpeechSynthOptions' defaults) at `out`, written unless `out`/MANIFEST is
-// there: a speech run's first use writes it (about 1.4 GB, 10,800 utterances, a few minutes on
+// there: a speech run's first use writes it (about 1.4 GB, 10,800 utterances, about 85 s on
 // 2 cores), with a progress line on stderr. Concurrent callers (data-parallel ranks, sweep runs)
 // wait for the one that writes it (a lock file beside it). Needs espeak-ng, flite and the SOTU
 // and Brown data sets (tools/setup.sh --family=speech fetches them and writes the corpus too).

