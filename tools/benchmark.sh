@@ -29,8 +29,16 @@ if ! "$python" -c 'import torch' 2>/dev/null; then
 fi
 
 echo "building //experiments:step_benchmark and //experiments:train with -c opt..."
-bazel build -c opt //experiments:step_benchmark //experiments:train 2>&1 | tail -1
+bazel build -c opt //experiments:step_benchmark //experiments:train //core:openblas_kernels 2>&1 |
+  tail -1
 bin=bazel-bin/experiments
+# Both sides on the same OpenBLAS kernels: the suite's binaries replace a generic fallback
+# (core/blas_core.h); PyTorch eager gets the same set through the environment.
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  OPENBLAS_CORETYPE=$(bazel-bin/core/openblas_kernels 2>/dev/null | head -1 || true)
+  export OPENBLAS_CORETYPE
+fi
+echo "OpenBLAS kernels on both sides: $OPENBLAS_CORETYPE"
 mkdir -p "$out"
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
