@@ -1,5 +1,7 @@
 #include "core/runtime.h"
 
+#include "core/blas_core.h"
+
 #include <ATen/Parallel.h>
 #include <limits.h>
 #include <link.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace core {
@@ -34,6 +37,16 @@ int available_cores() {
   return 1;
 }
 
+int default_threads() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  if (env != nullptr) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && n > 0 && n <= 4096) return static_cast<int>(n);
+  }
+  return available_cores();
+}
+
 static void keep_freed_memory() {
   // glibc serves blocks above 128 KiB-32 MiB (its adaptive threshold) with fresh mmap()s and
   // returns them on free, so each step's large tensors (a language model's 2048 x 2048 logits
@@ -50,9 +63,17 @@ RuntimeInfo configure_runtime(int threads) {
   static const bool malloc_configured = (keep_freed_memory(), true);
   (void)malloc_configured;
   RuntimeInfo info;
-  info.threads = threads > 0 ? threads : available_cores();
+  info.threads = threads > 0 ? threads : default_threads();
   at::set_num_threads(info.threads);
   dl_iterate_phdr(find_blas, &info.blas);
+  const std::string kernels = openblas_core();
+  if (!kernels.empty()) {
+    const std::string replaced = replaced_openblas_core();
+    info.blas += " (OpenBLAS " + kernels + " kernels" +
+                 (replaced.empty() ? std::string()
+                                   : ", in place of its own choice " + replaced + " on this CPU") +
+                 ")";
+  }
   // Debian's reference BLAS lives in .../blas/libblas.so.3; OpenBLAS in .../openblas-*/.
   info.reference_blas = !info.blas.empty() && info.blas.find("openblas") == std::string::npos;
   static bool warned = false;

@@ -16,11 +16,15 @@ struct RuntimeInfo {
 };
 
 // Once per process, keeps large freed blocks in glibc's heap for reuse (see runtime.cc).
-// Sets LibTorch's intra-op thread count (`threads` <= 0: every core this process may use),
-// warns once on stderr if the reference BLAS is loaded, and returns what it found.
+// Sets LibTorch's intra-op thread count (`threads` <= 0: default_threads()), warns once on
+// stderr if the reference BLAS is loaded, and returns what it found.
 RuntimeInfo configure_runtime(int threads);
 
 // Cores this process may run on (sched_getaffinity), at least 1.
 int available_cores();
+
+// The thread count a run gets when it names none: OMP_NUM_THREADS when it is a positive
+// integer (as LibTorch's own default), else available_cores().
+int default_threads();
 
 }  // namespace core

@@ -31,7 +31,8 @@
 ABSL_FLAG(std::string, spec, "", "experiment spec (text proto); default: the binary's own");
 ABSL_FLAG(int64_t, steps, -1, "override run.steps, >= 1 (-1: keep the spec's)");
 ABSL_FLAG(int64_t, seed, -1, "override run.seed, >= 0 (-1: keep the spec's)");
-ABSL_FLAG(int32_t, threads, -1, "override run.threads (0 = all cores, -1: keep the spec's)");
+ABSL_FLAG(int32_t, threads, -1,
+          "override run.threads (0 = OMP_NUM_THREADS if set, else all cores; -1: keep the spec's)");
 ABSL_FLAG(std::string, output_dir, "", "run directory (default runs/<experiment>/<run name>)");
 ABSL_FLAG(std::string, run_name, "", "run name (default: the spec's name)");
 ABSL_FLAG(bool, resume, false, "continue the run in the run directory from its checkpoint");

@@ -16,6 +16,7 @@
 #include "experiments/engine/spec_io.h"
 #include "experiments/engine/trainer.h"
 #include "sigma/init.h"
+#include "tests/core/test_threads.h"
 #include "tests/experiments/image_fixture.h"
 
 namespace testing_util {
@@ -33,7 +34,7 @@ inline std::string paper_fixture() {
 template <typename TaskT>
 void paper_step(const std::string& file) {
   SCOPED_TRACE(file);
-  at::set_num_threads(2);
+  at::set_num_threads(testing_threads::threads());
   auto spec = experiments::load_spec(file);
   ASSERT_TRUE(spec.ok()) << spec.status();
   ASSERT_EQ(spec->data().dataset(), sigma_reparam::DataSpec::IMAGENET_FOLDER);

@@ -1,5 +1,5 @@
 // What every reproducibility check does to train one run: a directory under the test's
-// temporary folder, 2 LibTorch threads, no progress display.
+// temporary folder, 2 LibTorch threads (OMP_NUM_THREADS when set), no progress display.
 //
 //   auto result = repro::train_quietly<experiments::VitTask>(*spec, repro::tmp("vit/seed0"));
 #pragma once
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "experiments/engine/trainer.h"
+#include "tests/core/test_threads.h"
 
 namespace repro {
 
@@ -19,11 +20,11 @@ inline std::string tmp(const std::string& name) {
   return std::string(dir ? dir : "/tmp") + "/" + name;
 }
 
-// Builds the family's Task for `spec` and trains it into `dir` with 2 threads.
+// Builds the family's Task for `spec` and trains it into `dir` with 2 threads (or OMP_NUM_THREADS).
 template <typename TaskT>
 sigma_reparam::RunResult train_quietly(const sigma_reparam::ExperimentSpec& spec,
                                        const std::string& dir) {
-  at::set_num_threads(2);
+  at::set_num_threads(testing_threads::threads());
   TaskT task(spec);
   experiments::RunOptions options;
   options.run_dir = dir;

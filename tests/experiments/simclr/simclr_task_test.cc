@@ -16,6 +16,7 @@
 #include "experiments/engine/family.h"
 #include "experiments/engine/spec_io.h"
 #include "experiments/engine/trainer.h"
+#include "tests/core/test_threads.h"
 #include "tests/experiments/image_fixture.h"
 
 namespace experiments {
@@ -58,7 +59,7 @@ TEST(SimclrTaskTest, ViewsAreDeterministicInSeedAndStep) {
 }
 
 TEST(SimclrTaskTest, FrozenPatchProjectionReceivesNoUpdate) {
-  at::set_num_threads(2);
+  at::set_num_threads(testing_threads::threads());
   const auto spec = tiny_spec(
       "simclr { frozen_patch_embed: true probe_steps: 1 } run { steps: 3 eval_interval: 0 }");
   SimclrTask task(spec);
@@ -84,7 +85,7 @@ TEST(SimclrTaskTest, FrozenPatchProjectionReceivesNoUpdate) {
 }
 
 TEST(SimclrTaskTest, ShortRunReportsKnnAndProbeAboveChance) {
-  at::set_num_threads(2);
+  at::set_num_threads(testing_threads::threads());
   const auto spec = tiny_spec("simclr { probe_random_init: true transformer { reparam: "
                               "SIGMA_REPARAM } }");
   SimclrTask task(spec);
