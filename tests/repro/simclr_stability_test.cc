@@ -3,8 +3,17 @@
 // lr 0.3, 400 steps with 40 of warmup), in each of 2 seeds, the pre-LN baseline collapses to a
 // representation no better than its random initialisation (its linear probe at or below the
 // random-init probe; its NT-Xent near log(2N - 1), views indistinguishable), while σReparam +
-// pre-LN completes and its probe beats its random initialisation's by at least 5 points. Both
-// with the main specs' model (4 blocks of width 64), 2 threads.
+// pre-LN completes and its probe beats its random initialisation's by at least 5 points and the
+// baseline's by at least 5. Both with the main specs' model (4 blocks of width 64), 2 threads.
+//
+// Tolerances. The probes are scored on 1,000 test images, so one probe's accuracy carries a
+// sampling error of about sqrt(0.6 * 0.4 / 1000) = 0.015; "no better than its random
+// initialisation" allows 2 of those (0.03), since the two probes are trained on different
+// features and the CPU's BLAS kernel moves either by a few images. Measured (AMD EPYC, OpenBLAS
+// Zen kernel): baseline probe 0.479 and 0.617 against its init's 0.632 and 0.628, final loss 4.46
+// and 4.84 (threshold 0.85 log 127 = 4.12); σReparam + pre-LN probe 0.726 and 0.730 against
+// 0.636 and 0.616 (threshold init + 0.05), final loss 3.44 and 3.27 (threshold 0.8 log 127 =
+// 3.88).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -52,7 +61,8 @@ TEST(SimclrStabilityTest, BaselineCollapsesWhereSigmaReparamTrains) {
     EXPECT_LT(sigma.result.final_loss(), 0.8 * std::log(2.0 * 64 - 1));
     // The baseline: diverged, or completed with nothing learnt.
     if (base.result.status() == RunResult::COMPLETED) {
-      EXPECT_LE(b.at("test_probe_accuracy"), b.at("test_random_init_probe_accuracy"));
+      EXPECT_LE(b.at("test_probe_accuracy"), b.at("test_random_init_probe_accuracy") + 0.03);
+      EXPECT_GT(s.at("test_probe_accuracy"), b.at("test_probe_accuracy") + 0.05);
       EXPECT_GT(base.result.final_loss(), 0.85 * std::log(2.0 * 64 - 1));
     } else {
       EXPECT_EQ(base.result.status(), RunResult::DIVERGED);
