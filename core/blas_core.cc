@@ -15,16 +15,6 @@ namespace {
 // Set in the restarted process: the kernel set OpenBLAS had chosen itself.
 constexpr char kReplacedVar[] = "SIGMA_OPENBLAS_REPLACED_CORE";
 
-bool cpu_has_avx2_fma() {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-bool cpu_has_avx512() {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("avx512cd");
-}
-
 // Before main(): restarts the process with a better OPENBLAS_CORETYPE when OpenBLAS fell back to
 // kernels below what the CPU supports. Silent; the run record names the kernel set
 // (core::configure_runtime).
@@ -78,6 +68,16 @@ std::string better_openblas_core(const std::string& active, bool avx2_fma, bool 
   for (const char c : active) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   if (lower.empty() || lower == "unknown" || with_avx2.count(lower) > 0) return "";
   return avx512 ? "SkylakeX" : "Haswell";
+}
+
+bool cpu_has_avx2_fma() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+bool cpu_has_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512cd");
 }
 
 std::string replaced_openblas_core() {

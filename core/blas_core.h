@@ -19,6 +19,11 @@ std::string openblas_core();
 // without AVX2 gets "SkylakeX" (AVX-512 F, BW, DQ, VL, CD) or "Haswell" (AVX2 and FMA).
 std::string better_openblas_core(const std::string& active, bool avx2_fma, bool avx512);
 
+// This CPU's vector extensions as the decision rule counts them: AVX2 with FMA; AVX-512 F, BW,
+// DQ, VL and CD.
+bool cpu_has_avx2_fma();
+bool cpu_has_avx512();
+
 // What OpenBLAS chose by itself when the suite replaced it (the process was started again with
 // OPENBLAS_CORETYPE set), else "".
 std::string replaced_openblas_core();

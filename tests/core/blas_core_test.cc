@@ -36,10 +36,8 @@ TEST(BlasCoreTest, ThisProcessRunsKernelsTheCpuSupports) {
             << ", OPENBLAS_CORETYPE=" << (getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "")
             << ")\n";
   if (active.empty()) GTEST_SKIP() << "the loaded BLAS is not OpenBLAS";
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-                      __builtin_cpu_supports("avx512cd");
+  const bool avx2 = core::cpu_has_avx2_fma();
+  const bool avx512 = core::cpu_has_avx512();
   const char* user = getenv("OPENBLAS_CORETYPE");
   if (user != nullptr && core::replaced_openblas_core().empty()) {
     GTEST_SKIP() << "OPENBLAS_CORETYPE=" << user << " was set by the caller";
