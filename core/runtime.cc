@@ -1,10 +1,8 @@
 #include "core/runtime.h"
 
-#include "core/blas_core.h"
-
 #include <ATen/Parallel.h>
-#include <limits.h>
-#include <link.h>
+#include <ATen/Version.h>
+#include <torch/version.h>
 #include <malloc.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -16,14 +14,18 @@
 namespace core {
 namespace {
 
-int find_blas(struct dl_phdr_info* info, size_t, void* data) {
-  const char* name = info->dlpi_name;
-  if (name != nullptr && std::strstr(name, "libblas.so") != nullptr) {
-    char resolved[PATH_MAX];
-    *static_cast<std::string*>(data) = realpath(name, resolved) ? resolved : name;
-    return 1;
-  }
-  return 0;
+// "<BLAS_INFO> (LibTorch <version>, CPU capability <level>)" from LibTorch's build
+// configuration, e.g. "mkl (LibTorch 2.11.0, CPU capability AVX512)".
+std::string libtorch_blas() {
+  const std::string config = at::show_config();
+  const auto field = [&config](const std::string& key, const std::string& end) {
+    const size_t at = config.find(key);
+    if (at == std::string::npos) return std::string("unknown");
+    const size_t from = at + key.size();
+    return config.substr(from, config.find_first_of(end, from) - from);
+  };
+  return field("BLAS_INFO=", ",\n") + " (LibTorch " + TORCH_VERSION + ", CPU capability " +
+         field("CPU capability usage: ", "\n") + ")";
 }
 
 }  // namespace
@@ -65,25 +67,7 @@ RuntimeInfo configure_runtime(int threads) {
   RuntimeInfo info;
   info.threads = threads > 0 ? threads : default_threads();
   at::set_num_threads(info.threads);
-  dl_iterate_phdr(find_blas, &info.blas);
-  const std::string kernels = openblas_core();
-  if (!kernels.empty()) {
-    const std::string replaced = replaced_openblas_core();
-    info.blas += " (OpenBLAS " + kernels + " kernels" +
-                 (replaced.empty() ? std::string()
-                                   : ", in place of its own choice " + replaced + " on this CPU") +
-                 ")";
-  }
-  // Debian's reference BLAS lives in .../blas/libblas.so.3; OpenBLAS in .../openblas-*/.
-  info.reference_blas = !info.blas.empty() && info.blas.find("openblas") == std::string::npos;
-  static bool warned = false;
-  if (info.reference_blas && !warned) {
-    warned = true;
-    std::fprintf(stderr,
-                 "WARNING: LibTorch is using the reference BLAS (%s), about 40x slower than "
-                 "OpenBLAS here. Run tools/setup.sh (it installs libopenblas0-openmp).\n",
-                 info.blas.c_str());
-  }
+  info.blas = libtorch_blas();
   return info;
 }
 

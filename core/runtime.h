@@ -1,8 +1,6 @@
-// Process set-up shared by every binary: LibTorch's thread count and the BLAS check.
-//
-// Debian's LibTorch reads the core count as 1 and would run single-threaded, and it calls
-// whatever libblas.so.3 the system alternative points to: the reference BLAS is ~40x slower
-// than OpenBLAS here (README, "Speed").
+// Process set-up shared by every binary: LibTorch's thread count, glibc's allocator, and what
+// the run record says of the BLAS (LibTorch 2.x carries MKL and oneDNN inside libtorch_cpu.so;
+// both choose their kernels from the CPU's features at run time).
 #pragma once
 
 #include <string>
@@ -11,13 +9,12 @@ namespace core {
 
 struct RuntimeInfo {
   int threads = 1;   // LibTorch intra-op threads in use
-  std::string blas;  // resolved path of the loaded libblas.so.3
-  bool reference_blas = false;
+  std::string blas;  // e.g. "mkl (LibTorch 2.11.0, CPU capability AVX512)"
 };
 
 // Once per process, keeps large freed blocks in glibc's heap for reuse (see runtime.cc).
-// Sets LibTorch's intra-op thread count (`threads` <= 0: default_threads()), warns once on
-// stderr if the reference BLAS is loaded, and returns what it found.
+// Sets LibTorch's intra-op thread count (`threads` <= 0: default_threads()) and returns what it
+// found.
 RuntimeInfo configure_runtime(int threads);
 
 // Cores this process may run on (sched_getaffinity), at least 1.

@@ -16,6 +16,7 @@
 // gradient, batch 256; variant 0 = plain, 1 = σReparam, 2 = σReparam folded into a plain model
 // (sigma::fold_into); variants 1 and 2 alternate with the plain model in one loop and report
 // ratio = ms / reference_ms (the plain model's).
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 #include <torch/nn/functional/loss.h>

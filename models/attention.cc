@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "models/fused_attention.h"
+#include "models/sdpa_attention.h"
 
 namespace models {
 
@@ -87,7 +88,9 @@ at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
   const bool observe_maps =
       observation != nullptr && (observation->keep_maps || observation->keep_logits);
   const bool dropout = is_training() && attn_drop_->options.p() > 0;
-  if (!observe_maps && !dropout && fused_attention_supports(q, k, v)) {
+  // Fused kernels where no map is kept: this suite's own on the CPU (without attention
+  // dropout), LibTorch's scaled_dot_product_attention on a GPU.
+  if (!observe_maps && (!q.is_cpu() || (!dropout && fused_attention_supports(q, k, v)))) {
     return fused_forward(q, k, v, mask, observation);
   }
   at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(head_dim_));
@@ -96,7 +99,10 @@ at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
     // (B, Tk) -> (B, 1, 1, Tk): a hidden key's score is -inf, its probability exactly 0.
     scores = scores.masked_fill(mask->key_mask.logical_not().unsqueeze(1).unsqueeze(1), -INFINITY);
   }
-  at::Tensor probs = at::softmax(scores, -1);  // (B, H, Tq, Tk)
+  // Softmax statistics in float32 also when bf16 autocast made the scores bf16.
+  at::Tensor probs = scores.scalar_type() == at::kFloat
+                         ? at::softmax(scores, -1)
+                         : at::softmax(scores.to(at::kFloat), -1);  // (B, H, Tq, Tk)
   if (observation != nullptr) {
     AttentionRecord r;
     r.site = site_;
@@ -147,8 +153,16 @@ at::Tensor MultiHeadAttentionImpl::fused_forward(const at::Tensor& q, const at::
                                          -INFINITY);
     additive = additive.defined() ? additive + hidden : hidden;
   }
-  FusedAttentionOutput f = fused_attention(q, k, v, additive, 1.0 / std::sqrt(double(head_dim_)),
-                                           /*entropy=*/observation != nullptr);
+  const double scale = 1.0 / std::sqrt(double(head_dim_));
+  FusedAttentionOutput f;
+  if (q.is_cpu()) {
+    f = fused_attention(q, k, v, additive, scale, /*entropy=*/observation != nullptr);
+  } else {
+    const double dropout = is_training() ? attn_drop_->options.p() : 0.0;
+    SdpaOutput s = sdpa_attention(q, k, v, additive, scale, dropout, observation != nullptr);
+    f.out = std::move(s.out);
+    f.entropy = std::move(s.entropy);
+  }
   if (observation != nullptr) {
     AttentionRecord r;
     r.site = site_;

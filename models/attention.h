@@ -81,7 +81,8 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
  private:
   // The q, k and v input projections of `in` side by side: (B, T, 3d).
   at::Tensor project(const at::Tensor& in);
-  // Attention through models/fused_attention.h (no maps kept, no attention dropout).
+  // Attention through models/fused_attention.h on the CPU (no maps kept, no attention dropout)
+  // or models/sdpa_attention.h on other devices (no maps kept).
   at::Tensor fused_forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const AttentionMask* mask, AttentionObservation* observation);
   // r.uniform_entropy (and r.visible_keys when masked); visible_keys() gives (B, Tq) counts.

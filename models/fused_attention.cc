@@ -10,7 +10,7 @@
 #include <limits>
 #include <vector>
 
-// The Fortran BLAS every LibTorch build links (OpenBLAS here, through libblas.so.3).
+// The Fortran BLAS interface LibTorch exports (MKL's, inside libtorch_cpu.so).
 extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n,
                        const int* k, const float* alpha, const float* a, const int* lda,
                        const float* b, const int* ldb, const float* beta, float* c,

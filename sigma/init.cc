@@ -1,5 +1,6 @@
 #include "sigma/init.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 

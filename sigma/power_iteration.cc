@@ -1,5 +1,6 @@
 #include "sigma/power_iteration.h"
 
+#include <ATen/core/grad_mode.h>
 #include <algorithm>
 #include <cmath>
 

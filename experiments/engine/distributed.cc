@@ -1,11 +1,16 @@
 #include "experiments/engine/distributed.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <torch/csrc/distributed/c10d/HashStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#ifdef SIGMA_CUDA
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 #include <torch/nn/module.h>
@@ -87,12 +92,17 @@ void export_rank_environment(const RankInfo& info) {
   }
 }
 
+// One c10d process group with a backend per device type: Gloo for CPU tensors (the run's
+// decisions, flags and checkpoint bytes always travel over it), and NCCL for CUDA tensors
+// (gradients, parameters) in a GPU build; a CPU build sends everything over Gloo.
 struct DataParallel::Impl {
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  c10::intrusive_ptr<c10d::ProcessGroup> group;
   std::shared_ptr<c10d::Reducer> reducer;
 
   void connect(const c10::intrusive_ptr<c10d::Store>& store, int rank, int world,
                std::chrono::milliseconds timeout, const std::string& host) {
+    const auto prefixed = c10::make_intrusive<c10d::PrefixStore>("sigma_reparam", store);
+    group = c10::make_intrusive<c10d::ProcessGroup>(prefixed, rank, world);
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname) {
       options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
@@ -102,8 +112,19 @@ struct DataParallel::Impl {
       options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     }
     options->threads = 1;
-    group = c10::make_intrusive<c10d::ProcessGroupGloo>(
-        c10::make_intrusive<c10d::PrefixStore>("sigma_reparam", store), rank, world, options);
+    auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(
+        c10::make_intrusive<c10d::PrefixStore>("gloo", prefixed), rank, world, options);
+    group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
+    group->setBackend(c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, gloo);
+#ifdef SIGMA_CUDA
+    auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
+    nccl_options->timeout = timeout;
+    auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+        c10::make_intrusive<c10d::PrefixStore>("nccl", prefixed), rank, world, nccl_options);
+    group->setBackend(c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::NCCL, nccl);
+#else
+    group->setBackend(c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::GLOO, gloo);
+#endif
   }
 
   void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what) {
@@ -189,9 +210,11 @@ void DataParallel::attach(const std::vector<at::Tensor>& parameters, int64_t buc
       trained, {first_bucket, static_cast<size_t>(bucket_bytes)},
       std::vector<bool>(trained.size(), false), order);
   impl_->reducer = std::make_shared<c10d::Reducer>(
-      trained, buckets, limits, impl_->group, std::vector<bool>(trained.size(), false),
-      bucket_bytes, /*find_unused_parameters=*/false, /*gradient_as_bucket_view=*/false,
-      std::unordered_map<size_t, std::string>{}, static_cast<int64_t>(first_bucket));
+      trained, buckets, impl_->group, std::vector<bool>(trained.size(), false), bucket_bytes,
+      /*find_unused_parameters=*/false, /*gradient_as_bucket_view=*/false,
+      std::unordered_map<size_t, std::string>{}, static_cast<int64_t>(first_bucket),
+      /*skip_all_reduce_unused_params=*/false, /*use_python_reducer=*/false,
+      std::vector<int64_t>(limits.begin(), limits.end()));
 }
 
 void DataParallel::prepare_for_backward(const at::Tensor& loss) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/paths.h"
+#include "experiments/engine/device.h"
 #include "experiments/engine/distributed.h"
 #include "experiments/engine/launcher.h"
 #include "core/runtime.h"
@@ -33,6 +34,9 @@ ABSL_FLAG(int64_t, steps, -1, "override run.steps, >= 1 (-1: keep the spec's)");
 ABSL_FLAG(int64_t, seed, -1, "override run.seed, >= 0 (-1: keep the spec's)");
 ABSL_FLAG(int32_t, threads, -1,
           "override run.threads (0 = OMP_NUM_THREADS if set, else all cores; -1: keep the spec's)");
+ABSL_FLAG(std::string, device, "",
+          "override run.device: cpu, cuda (each rank its LOCAL_RANK's GPU) or cuda:N "
+          "(empty: keep the spec's)");
 ABSL_FLAG(std::string, output_dir, "", "run directory (default runs/<experiment>/<run name>)");
 ABSL_FLAG(std::string, run_name, "", "run name (default: the spec's name)");
 ABSL_FLAG(bool, resume, false, "continue the run in the run directory from its checkpoint");
@@ -180,7 +184,10 @@ int refuse_spec_changes_on_resume(const std::string& run_dir,
   const absl::StatusOr<ExperimentSpec> saved = load_spec(saved_path);
   if (!saved.ok()) return -1;  // reported by the caller
   absl::StatusOr<ExperimentSpec> changed = load_spec(saved_path, changes);
-  if (changed.ok()) changed->mutable_run()->set_threads(saved->run().threads());
+  if (changed.ok()) {
+    changed->mutable_run()->set_threads(saved->run().threads());
+    changed->mutable_run()->set_device(saved->run().device());
+  }
   if (!changed.ok()) {
     std::cerr << "error: --resume: " << changed.status().message() << "\n";
     return kExitBadInput;
@@ -332,6 +339,7 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   absl::SetProgramUsageMessage(absl::StrCat(
       "Trains an experiment from a spec.\n  ", argv[0],
       " [--spec=FILE] [--set='text proto fragment']... [--steps=N] [--seed=N] [--threads=N]\n"
+      "  [--device=cpu|cuda|cuda:N]"
       "  [--output_dir=DIR] [--run_name=NAME] [--resume] [--overwrite] [--quiet]\n"
       "  [--nproc_per_node=N] [--nnodes=M --node_rank=I --master_addr=HOST --master_port=P]"));
   // A file size limit (ulimit -f) must fail the write that exceeds it, with a message, rather
@@ -354,6 +362,14 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
     sets.push_back(absl::StrCat("run { seed: ", absl::GetFlag(FLAGS_seed), " }"));
   if (absl::GetFlag(FLAGS_threads) >= 0)
     sets.push_back(absl::StrCat("run { threads: ", absl::GetFlag(FLAGS_threads), " }"));
+  if (!absl::GetFlag(FLAGS_device).empty()) {
+    absl::StatusOr<DeviceName> device = parse_device(absl::GetFlag(FLAGS_device));
+    if (!device.ok()) {
+      std::cerr << "error: --device: " << device.status().message() << "\n";
+      return kExitBadInput;
+    }
+    sets.push_back(absl::StrCat("run { device: \"", absl::GetFlag(FLAGS_device), "\" }"));
+  }
 
   const std::string spec_flag = absl::GetFlag(FLAGS_spec);
   if (spec_flag.empty() && binary.default_spec.empty()) {
@@ -374,6 +390,27 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   const std::string run_dir = absl::GetFlag(FLAGS_output_dir).empty()
                                   ? core::workspace_path("runs/" + family->name + "/" + run_name)
                                   : core::workspace_path(absl::GetFlag(FLAGS_output_dir));
+
+  // A device this binary or machine cannot train on stops here, before the run directory is
+  // touched. Each rank checks its own GPU again below.
+  if (absl::StatusOr<c10::Device> device = resolve_device(
+          spec->run().device(), 0,
+          absl::GetFlag(FLAGS_nproc_per_node));
+      !device.ok()) {
+    std::cerr << "error: " << device.status().message() << "\n";
+    return kExitBadInput;
+  } else if (!device->is_cpu() && !family->gpu) {
+    std::cerr << "error: --device=" << spec->run().device() << " (run.device): the "
+              << family->name << " family trains on the CPU only (its batches are not moved "
+              << "to a GPU yet; the vit and lm families train on GPUs); use --device=cpu\n";
+    return kExitBadInput;
+  }
+  if (spec->run().precision() != sigma_reparam::RunSpec::FP32 && !family->gpu) {
+    std::cerr << "error: run.precision BF16: the " << family->name
+              << " family trains in FP32 only (bf16 autocast is checked for the vit and lm "
+                 "families)\n";
+    return kExitBadInput;
+  }
 
   if (binary.instead_of_training) {
     const int code = binary.instead_of_training(*spec, run_dir);
@@ -455,7 +492,19 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   }
 
   const core::RuntimeInfo runtime = core::configure_runtime(spec->run().threads());
+  // Ranks on this machine: torchrun's (and our launcher's) LOCAL_WORLD_SIZE, else all of them.
+  int local_ranks = rank->world_size;
+  if (const char* v = std::getenv("LOCAL_WORLD_SIZE"); v != nullptr && std::atoi(v) > 0) {
+    local_ranks = std::atoi(v);
+  }
+  absl::StatusOr<c10::Device> device =
+      resolve_device(spec->run().device(), rank->local_rank, local_ranks);
+  if (!device.ok()) {
+    std::cerr << "error: " << who << device.status().message() << "\n";
+    return kExitBadInput;
+  }
   RunOptions options;
+  options.device = *device;
   options.run_dir = run_dir;
   options.resume = resume;
   options.progress = !absl::GetFlag(FLAGS_quiet) && rank->rank == 0;

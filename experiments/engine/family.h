@@ -32,6 +32,9 @@ struct Family {
   // Loads the data and builds the model (errors as exceptions naming the data set and the
   // command that fetches it).
   std::function<std::unique_ptr<Task>(const sigma_reparam::ExperimentSpec&)> make_task;
+  // Whether its task moves every batch to the training device (Task::to_device), so that it
+  // can train on a GPU (run.device "cuda"); families without it train on the CPU only.
+  bool gpu = false;
 };
 
 // Registers a family; a second family for the same model case aborts at start-up.

@@ -102,6 +102,7 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
       setpgid(0, 0);
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       export_rank_environment(info);
+      setenv("LOCAL_WORLD_SIZE", std::to_string(options.nproc_per_node).c_str(), 1);
       std::vector<char*> argv;
       std::string self = "/proc/self/exe";
       argv.push_back(self.data());

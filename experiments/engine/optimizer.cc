@@ -1,5 +1,6 @@
 #include "experiments/engine/optimizer.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <torch/optim/adagrad.h>

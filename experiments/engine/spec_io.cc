@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/hash.h"
+#include "experiments/engine/device.h"
 
 namespace experiments {
 namespace {
@@ -318,6 +319,8 @@ absl::Status validate_spec(const ExperimentSpec& s) {
   c.non_negative(r.checkpoint_seconds(), "run.checkpoint_seconds");
   c.expect(r.threads() >= 0, "run.threads", "must be >= 0 (0 = all cores)");
   c.non_negative(r.divergence_loss_ratio(), "run.divergence_loss_ratio");
+  c.expect(parse_device(r.device()).ok(), "run.device",
+           absl::StrCat("\"", r.device(), "\" must be \"cpu\", \"cuda\" or \"cuda:N\""));
   return c.result();
 }
 
@@ -331,6 +334,7 @@ std::string spec_to_text(const ExperimentSpec& spec) {
 std::string spec_digest(const ExperimentSpec& spec) {
   ExperimentSpec copy = spec;
   copy.mutable_run()->clear_threads();
+  copy.mutable_run()->clear_device();
   std::string text;
   pb::TextFormat::Printer().PrintToString(copy, &text);
   char hex[17];

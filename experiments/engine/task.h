@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 #include <torch/nn/module.h>
 
 #include <cstdint>
@@ -31,6 +32,11 @@ class Task {
   int shard_rank() const { return shard_rank_; }
   int shard_ranks() const { return shard_ranks_; }
   virtual int64_t examples_per_epoch() const = 0;
+
+  // Where the model trains (set by the trainer before the first step). Batches are built on
+  // the CPU and moved with to_device().
+  void set_device(const c10::Device& device) { device_ = device; }
+  const c10::Device& device() const { return device_; }
 
   // Named values, e.g. {"accuracy": 0.87}; the trainer records them as train_<name>,
   // eval_<name> or test_<name>.
@@ -76,6 +82,13 @@ class Task {
     const int64_t per_rank = batch.size(0) / shard_ranks_;
     return batch.narrow(0, shard_rank_ * per_rank, per_rank);
   }
+  // A CPU-built batch on the training device: on a GPU from pinned host memory with a
+  // non-blocking copy (the GPU's stream orders it before the kernels that read it); on the CPU
+  // the tensor itself.
+  at::Tensor to_device(const at::Tensor& batch) const {
+    if (device_.is_cpu() || !batch.defined()) return batch;
+    return batch.pin_memory().to(device_, /*non_blocking=*/true);
+  }
   std::vector<int64_t> shard_rows(const std::vector<int64_t>& batch) const {
     if (shard_ranks_ == 1) return batch;
     const size_t per_rank = batch.size() / shard_ranks_;
@@ -85,6 +98,7 @@ class Task {
 
  private:
   int shard_rank_ = 0, shard_ranks_ = 1;
+  c10::Device device_ = c10::Device(c10::kCPU);
 };
 
 }  // namespace experiments

@@ -1,5 +1,6 @@
 #include "experiments/engine/trainer.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "experiments/engine/progress.h"
 #include "experiments/engine/spec_io.h"
 #include "experiments/engine/stop_signal.h"
+#include "models/autocast.h"
 #include "sigma/attention_probe.h"
 #include "sigma/sigma_stats.h"
 
@@ -34,6 +36,14 @@ using Clock = std::chrono::steady_clock;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// The task's model on `device` (σReparam's u and sigma are buffers and move with it), before
+// the optimiser sees its parameters; the task's batches follow (Task::to_device).
+torch::nn::Module& placed_model(Task& task, const c10::Device& device) {
+  task.set_device(device);
+  task.model().to(device);
+  return task.model();
+}
+
 // One run of train(): the state the named steps below share.
 class TrainingRun {
  public:
@@ -44,7 +54,7 @@ class TrainingRun {
         parallel_(options.parallel),
         writer_(parallel_ == nullptr || parallel_->rank() == 0),
         dir_(options.run_dir),
-        model_(task.model()),
+        model_(placed_model(task, options.device)),
         optimizer_(spec.optimizer(), model_),
         parameters_(model_.parameters()),
         total_(total_steps(spec, task.examples_per_epoch())),
@@ -291,7 +301,12 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   const double lr = scheduled_lr(spec_.schedule(), spec_.optimizer().lr(), step - 1, total_);
   optimizer_.zero_grad();
   models::AttentionObservation observation;
-  Task::Output out = task_.train_forward(step, log_step ? &observation : nullptr);
+  Task::Output out;
+  {
+    models::Bf16Autocast autocast(options_.device.type(),
+                                  run.precision() == sigma_reparam::RunSpec::BF16);
+    out = task_.train_forward(step, log_step ? &observation : nullptr);
+  }
   double loss = 0;
   bool stop = false, timed_checkpoint = false;
   if (parallel_ != nullptr) {

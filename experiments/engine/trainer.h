@@ -9,6 +9,8 @@
 // resumed run with the same thread count reproduces an uninterrupted one bit for bit.
 #pragma once
 
+#include <c10/core/Device.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,6 +31,8 @@ struct RunOptions {
   // Progress display: a live line on a terminal, plain lines otherwise; false silences it.
   bool progress = true;
   sigma_reparam::Environment environment;
+  // Where the model, its optimiser state and the batches live (run.device, resolved).
+  c10::Device device = c10::Device(c10::kCPU);
   // Data parallelism: this process's rank (distributed.h), or nullptr to train alone. Every
   // rank calls train(); rank 0 alone writes the run directory, shows progress, evaluates and
   // tests; the task trains on its shard of each global batch.

@@ -53,7 +53,7 @@ datasets::Tokenizer corpus_tokenizer(const sigma_reparam::ExperimentSpec& spec,
 }
 
 TokenLoss mean_token_loss(models::CausalLm& model, const at::Tensor& tokens, int64_t context,
-                          int64_t max_windows, int64_t batch) {
+                          int64_t max_windows, int64_t batch, const c10::Device& device) {
   int64_t windows = (tokens.size(0) - 1) / context;
   if (max_windows > 0) windows = std::min(windows, max_windows);
   double sum = 0;
@@ -62,7 +62,8 @@ TokenLoss mean_token_loss(models::CausalLm& model, const at::Tensor& tokens, int
     const int64_t n = std::min(batch, windows - w);
     at::Tensor starts = at::arange(w, w + n, at::kLong) * context;  // (n,)
     at::Tensor idx = starts.unsqueeze(1) + at::arange(context + 1, at::kLong).unsqueeze(0);
-    at::Tensor chunk = tokens.index_select(0, idx.flatten()).view({n, context + 1});
+    at::Tensor chunk =
+        tokens.index_select(0, idx.flatten()).view({n, context + 1}).to(device);
     at::Tensor logits = model->forward(chunk.narrow(1, 0, context));  // (n, context, V)
     at::Tensor target = chunk.narrow(1, 1, context);
     sum += at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}), {},
@@ -115,7 +116,7 @@ Task::Output LmTask::train_forward(int64_t step, models::AttentionObservation* o
   at::Tensor starts = shard_rows(at::randint(0, train_.size(0) - context, {B}, gen, at::kLong));
   const int64_t rows = starts.size(0);
   at::Tensor idx = starts.unsqueeze(1) + at::arange(context + 1, at::kLong).unsqueeze(0);
-  at::Tensor chunk = train_.index_select(0, idx.flatten()).view({rows, context + 1});
+  at::Tensor chunk = to_device(train_.index_select(0, idx.flatten()).view({rows, context + 1}));
   at::Tensor logits = model_->forward(chunk.narrow(1, 0, context), observation);
   at::Tensor target = chunk.narrow(1, 1, context);
   Output out;
@@ -126,7 +127,7 @@ Task::Output LmTask::train_forward(int64_t step, models::AttentionObservation* o
 Task::Evaluation LmTask::evaluate_split(const at::Tensor& tokens, int64_t words,
                                         int64_t max_windows) {
   const TokenLoss loss =
-      mean_token_loss(model_, tokens, spec_.lm().context(), max_windows, 16);
+      mean_token_loss(model_, tokens, spec_.lm().context(), max_windows, 16, device());
   Evaluation e;
   e.loss = loss.mean;
   e.metrics["perplexity"] = std::exp(loss.mean);
@@ -162,7 +163,8 @@ bool LmTask::probe(models::AttentionObservation* observation) {
   const int64_t n = std::min<int64_t>(4, (valid_.size(0) - 1) / context);
   at::Tensor idx = (at::arange(n, at::kLong) * context).unsqueeze(1) +
                    at::arange(context, at::kLong).unsqueeze(0);
-  model_->forward(valid_.index_select(0, idx.flatten()).view({n, context}), observation);
+  model_->forward(to_device(valid_.index_select(0, idx.flatten()).view({n, context})),
+                  observation);
   return true;
 }
 

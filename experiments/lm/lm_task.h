@@ -29,7 +29,8 @@ struct TokenLoss {
   int64_t tokens = 0;
 };
 TokenLoss mean_token_loss(models::CausalLm& model, const at::Tensor& tokens, int64_t context,
-                          int64_t max_windows, int64_t batch);
+                          int64_t max_windows, int64_t batch,
+                          const c10::Device& device = c10::Device(c10::kCPU));
 
 // exp(mean token loss x tokens / words): perplexity per word of a split that has `tokens`
 // subword tokens and `words` words.

@@ -6,6 +6,7 @@
 // Either trains any LM spec (--spec=...). After training, --sample prints continuations of a
 // prompt from the run's checkpoint:
 //   bazel run //experiments:wikitext_lm -- --sample --prompt="The state of the Union is"
+#include <ATen/core/grad_mode.h>
 #include <absl/flags/flag.h>
 #include <ATen/ATen.h>
 

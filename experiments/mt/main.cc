@@ -7,6 +7,7 @@
 // translations of English sentences (one per line, from --input or stdin) from the run's
 // checkpoint:
 //   echo "Open the file" | bazel run //experiments:wmt_sigma -- --translate
+#include <ATen/core/grad_mode.h>
 #include <absl/flags/flag.h>
 #include <ATen/ATen.h>
 

@@ -1,5 +1,6 @@
 #include "experiments/simclr/contrastive.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <torch/optim/adam.h>

@@ -1,5 +1,6 @@
 #include "experiments/simclr/simclr_task.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>

@@ -6,6 +6,7 @@
 // Either trains any speech spec (--spec=...). After training, --transcribe decodes WAV or FLAC
 // files with the run's checkpoint:
 //   bazel run //experiments:librispeech -- --transcribe=/path/to/utterance.flac
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <absl/flags/flag.h>
 #include <absl/strings/str_split.h>

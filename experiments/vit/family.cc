@@ -14,6 +14,7 @@ const bool registered = register_family({
     [](const sigma_reparam::ExperimentSpec& spec) -> std::unique_ptr<Task> {
       return std::make_unique<VitTask>(spec);
     },
+    /*gpu=*/true,
 });
 
 }  // namespace

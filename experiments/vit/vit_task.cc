@@ -84,6 +84,8 @@ Task::Output VitTask::train_forward(int64_t step, models::AttentionObservation* 
     images = shard_rows(images);
     labels = shard_rows(labels);
   }
+  images = to_device(images);
+  labels = to_device(labels);
   at::Tensor logits = model_->forward(images, observation);  // (B, classes)
   Output out;
   out.loss = torch::nn::functional::cross_entropy(
@@ -100,8 +102,8 @@ Task::Evaluation VitTask::evaluate() {
   int64_t correct = 0;
   for (int64_t i = 0; i < n; i += chunk) {
     const int64_t m = std::min(chunk, n - i);
-    at::Tensor logits = model_->forward(test_images(i, m));
-    at::Tensor labels = test_labels(i, m);
+    at::Tensor logits = model_->forward(to_device(test_images(i, m)));
+    at::Tensor labels = to_device(test_labels(i, m));
     loss += at::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).item<double>();
     correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
   }
@@ -118,7 +120,7 @@ std::vector<sigma_reparam::MetricInfo> VitTask::metrics() const {
 }
 
 bool VitTask::probe(models::AttentionObservation* observation) {
-  model_->forward(test_images(0, std::min<int64_t>(32, test_examples_)), observation);
+  model_->forward(to_device(test_images(0, std::min<int64_t>(32, test_examples_))), observation);
   return true;
 }
 

@@ -2,6 +2,7 @@
 // attention, and observations tagged with their site and their uniform-entropy reference.
 #include "models/attention.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

@@ -3,6 +3,7 @@
 // scaling by role, and a decoder block with cross attention.
 #include "models/transformer.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/nn/modules/linear.h>

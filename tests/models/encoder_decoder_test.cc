@@ -2,6 +2,7 @@
 // padding that changes nothing, observations of every stack and kind, DeepNorm per stack.
 #include "models/encoder_decoder.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

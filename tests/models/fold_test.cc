@@ -1,5 +1,6 @@
 // sigma::fold_into on whole models: a σReparam ViT folded into the same ViT built without
 // σReparam computes what the σReparam model computes in eval mode.
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

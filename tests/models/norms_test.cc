@@ -2,6 +2,7 @@
 // gradients against direct formulas, and alpha/beta against DeepNet's formulas.
 #include "models/norms.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

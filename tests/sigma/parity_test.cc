@@ -2,6 +2,7 @@
 // The cases were written by tools/reference/sigma_reparam_reference.py (python3-torch 1.13,
 // the same libtorch) with torch.save; this test reads them with torch::pickle_load and needs
 // no Python. Tolerance: 1e-5 (float32).
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/serialize.h>

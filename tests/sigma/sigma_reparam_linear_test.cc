@@ -1,6 +1,7 @@
 // SigmaReparamLinear: initialisation, gradients, train/eval semantics, serialisation.
 #include "sigma/sigma_reparam_linear.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/optim/sgd.h>

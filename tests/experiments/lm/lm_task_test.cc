@@ -1,5 +1,6 @@
 // The causal language model (models/causal_lm.h, experiments/lm_task.h): no position sees the
 // future, entropy is taken over visible keys only, perplexity is exp of the mean token loss.
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

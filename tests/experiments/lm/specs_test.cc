@@ -1,5 +1,6 @@
 // Every spec under experiments/lm/specs/ loads (base specs resolved), builds its causal decoder
 // and runs a NaN-free forward pass of the right shape (paper scale at 1 x 16 tokens).
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

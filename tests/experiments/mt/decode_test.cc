@@ -3,6 +3,7 @@
 // padded source keys get probability exactly 0 in cross attention.
 #include "experiments/mt/decode.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

@@ -4,6 +4,7 @@
 // decodes new sentences.
 #include "experiments/mt/mt_task.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

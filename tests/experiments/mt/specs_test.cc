@@ -2,6 +2,7 @@
 // builds its encoder-decoder and runs a NaN-free forward pass with every attention observed; the
 // paper-scale specs (WMT-base width, 6L-6L and 100L-100L) build with their parameter counts (the
 // 100L-100L ones without a forward pass).
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

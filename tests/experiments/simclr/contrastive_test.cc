@@ -2,6 +2,7 @@
 // probe on synthetic features (experiments/simclr/contrastive.h).
 #include "experiments/simclr/contrastive.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

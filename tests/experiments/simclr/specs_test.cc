@@ -2,6 +2,7 @@
 // NaN-free forward pass (paper-scale ones at batch 1); σReparam covers every linear layer, the
 // patch embedding and the projection MLP; the paper-scale ViT-B/16 specs each train one step on
 // an ImageNet-layout fixture.
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

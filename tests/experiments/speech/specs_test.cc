@@ -1,6 +1,7 @@
 // Every spec under experiments/speech/specs/ loads (base specs resolved), passes the family's
 // checks, builds its CTC model and runs a NaN-free forward pass with every attention observed;
 // the paper-scale specs (36 blocks of width 768) build with the paper's parameter count.
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

@@ -4,6 +4,7 @@
 // names the command that writes it.
 #include "experiments/speech/speech_task.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <google/protobuf/text_format.h>

@@ -2,6 +2,7 @@
 // a NaN-free forward pass of the right shape (paper-scale ones at batch 1). Also: ViT-B/16's
 // parameter count, the factory's coverage of σReparam, and the reported entropy against the
 // attention maps.
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
