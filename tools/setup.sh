@@ -22,6 +22,7 @@
 #   tools/setup.sh --data-only ...   # data sets only (no apt)
 #   tools/setup.sh --packages-only   # packages only
 #   tools/setup.sh --bench           # also PyTorch 2.11 in a virtual environment (benchmark.sh)
+#   tools/setup.sh --cuda            # also the CUDA headers `bazel build --config=cuda` compiles with
 # A speech run that finds no corpus writes it itself the first time, with a progress line.
 #
 # Each data set is one function `fetch_<name>`; add a new one and list it under its family.
@@ -107,27 +108,18 @@ LIBTORCH_WHEELS=(
   "nvidia-cuda-runtime==13.0.96 nvidia_cuda_runtime-13.0.96-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl 7f82250d7782aa23b6cfe765ecc7db554bd3c2870c43f3d1821f1d18aebf0548"
   "nvidia-cuda-cupti==13.0.85 nvidia_cuda_cupti-13.0.85-py3-none-manylinux_2_25_x86_64.whl 4eb01c08e859bf924d222250d2e8f8b8ff6d3db4721288cf35d14252a4d933c8"
 )
-install_libtorch() {
-  local bzl version dir
-  bzl="$(dirname "$0")/../third_party/torch/version.bzl"
-  version=$(sed -n 's/^LIBTORCH_VERSION = "\(.*\)"$/\1/p' "$bzl")
-  dir=$(sed -n 's/^LIBTORCH_DIR = "\(.*\)" + LIBTORCH_VERSION$/\1/p' "$bzl")$version
-  if [ -f "$dir/.complete" ]; then
-    log "libtorch $version: present in $dir"
-    return
-  fi
-  case "${LIBTORCH_WHEELS[0]}" in
-    "torch==$version "*) ;;
-    *) echo "setup: third_party/torch/version.bzl asks for LibTorch $version but tools/setup.sh pins ${LIBTORCH_WHEELS[0]%% *}" >&2; exit 1 ;;
-  esac
-  log "libtorch $version: downloading the torch wheel from PyPI (530 MB) into $dir"
-  local tmp spec file sum
-  tmp=$(mktemp -d)
-  for w in "${LIBTORCH_WHEELS[@]}"; do
+# download_wheels <folder> "<pip spec> <file> <sha256>"...: pip downloads each wheel (no
+# dependencies, binaries only, for CPython 3.11 on x86-64 Linux whatever this machine's Python)
+# and checks it against its sha256; exits naming the wheel on failure.
+download_wheels() {
+  local tmp=$1 w spec file sum
+  shift
+  for w in "$@"; do
     read -r spec file sum <<< "$w"
     if ! python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
         --implementation cp --abi cp311 --abi none --platform manylinux_2_28_x86_64 \
-        --platform manylinux_2_25_x86_64 --platform manylinux_2_17_x86_64 -d "$tmp" "$spec"; then
+        --platform manylinux_2_27_x86_64 --platform manylinux_2_25_x86_64 \
+        --platform manylinux_2_18_x86_64 --platform manylinux_2_17_x86_64 -d "$tmp" "$spec"; then
       echo "setup: pip could not download $spec from PyPI (is PyPI reachable? python3-pip installed?)" >&2
       rm -rf "$tmp"
       exit 1
@@ -138,6 +130,26 @@ install_libtorch() {
       exit 1
     fi
   done
+}
+
+install_libtorch() {
+  local bzl version dir
+  bzl="$(dirname "$0")/../third_party/torch/version.bzl"
+  version=$(sed -n 's/^LIBTORCH_VERSION = "\(.*\)"$/\1/p' "$bzl")
+  dir=$(sed -n 's/^LIBTORCH_DIR = "\(.*\)" + LIBTORCH_VERSION$/\1/p' "$bzl")$version
+  # .complete lists the wheels unpacked: a changed pin unpacks again.
+  if [ "$(cat "$dir/.complete" 2>/dev/null)" = "$(printf '%s\n' "${LIBTORCH_WHEELS[@]}")" ]; then
+    log "libtorch $version: present in $dir"
+    return
+  fi
+  case "${LIBTORCH_WHEELS[0]}" in
+    "torch==$version "*) ;;
+    *) echo "setup: third_party/torch/version.bzl asks for LibTorch $version but tools/setup.sh pins ${LIBTORCH_WHEELS[0]%% *}" >&2; exit 1 ;;
+  esac
+  log "libtorch $version: downloading the torch wheel from PyPI (530 MB) into $dir"
+  local tmp
+  tmp=$(mktemp -d)
+  download_wheels "$tmp" "${LIBTORCH_WHEELS[@]}"
   as_root rm -rf "$dir.tmp"
   as_root mkdir -p "$dir.tmp"
   as_root python3 - "$tmp" "$dir.tmp" <<'PY'
@@ -169,6 +181,54 @@ PY
   as_root mv "$dir.tmp" "$dir"
   rm -rf "$tmp"
   log "libtorch $version: $(du -sh "$dir" | cut -f1) in $dir"
+}
+
+# --cuda: the CUDA 13 headers that LibTorch's CUDA headers include (the CUDA runtime, cuBLAS,
+# cuSPARSE, cuSOLVER, NCCL), so that `bazel build --config=cuda` compiles here without a CUDA
+# toolkit: the include/ folders of the wheels torch 2.11.0 depends on (and the runtime
+# headers' crt/ and CCCL parts), nothing else (the libraries are the GPU machine's). 969 MB downloaded, 5.7 MB kept, about 13 s here.
+CUDA_HEADER_WHEELS=(
+  "nvidia-cuda-runtime==13.0.96 nvidia_cuda_runtime-13.0.96-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl 7f82250d7782aa23b6cfe765ecc7db554bd3c2870c43f3d1821f1d18aebf0548"
+  "nvidia-cuda-crt==13.0.88 nvidia_cuda_crt-13.0.88-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl 2c8043c7c9e02492716426e9919fc78d2c5b3b2a7a768a88e952676b08aa55a4"
+  "nvidia-cuda-cccl==13.0.85 nvidia_cuda_cccl-13.0.85-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl e0da7ad981f3a8aff08241b5bfc1af868742a63e2762f53a5171c492ef242649"
+  "nvidia-cublas==13.1.0.3 nvidia_cublas-13.1.0.3-py3-none-manylinux_2_27_x86_64.whl ee8722c1f0145ab246bccb9e452153b5e0515fd094c3678df50b2a0888b8b171"
+  "nvidia-cusparse==12.6.3.3 nvidia_cusparse-12.6.3.3-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl 2b3c89c88d01ee0e477cb7f82ef60a11a4bcd57b6b87c33f789350b59759360b"
+  "nvidia-cusolver==12.0.4.66 nvidia_cusolver-12.0.4.66-py3-none-manylinux_2_27_x86_64.whl 0a759da5dea5c0ea10fd307de75cdeb59e7ea4fcb8add0924859b944babf1112"
+  "nvidia-nccl-cu13==2.28.9 nvidia_nccl_cu13-2.28.9-py3-none-manylinux_2_18_x86_64.whl e4553a30f34195f3fa1da02a6da3d6337d28f2003943aa0a3d247bbc25fefc42"
+)
+install_cuda_headers() {
+  local bzl dir tmp
+  bzl="$(dirname "$0")/../third_party/torch/version.bzl"
+  dir=$(sed -n 's/^CUDA_HEADERS_DIR = "\(.*\)"$/\1/p' "$bzl")
+  if [ "$(cat "$dir/.complete" 2>/dev/null)" = "$(printf '%s\n' "${CUDA_HEADER_WHEELS[@]}")" ]; then
+    log "CUDA headers: present in $dir"
+    return
+  fi
+  log "CUDA headers: downloading 7 NVIDIA wheels from PyPI (972 MB) for their include/ folders into $dir"
+  tmp=$(mktemp -d)
+  download_wheels "$tmp" "${CUDA_HEADER_WHEELS[@]}"
+  as_root rm -rf "$dir.tmp"
+  as_root mkdir -p "$dir.tmp/include"
+  as_root python3 - "$tmp" "$dir.tmp/include" <<'PY'
+import os, shutil, sys, zipfile
+tmp, out = sys.argv[1], sys.argv[2]
+for name in sorted(os.listdir(tmp)):
+    with zipfile.ZipFile(os.path.join(tmp, name)) as z:
+        for m in z.infolist():
+            parts = m.filename.split("/")
+            # nvidia/cu13/include/... and nvidia/nccl/include/...
+            if len(parts) < 4 or parts[0] != "nvidia" or parts[2] != "include" or m.filename.endswith("/"):
+                continue
+            target = os.path.join(out, *parts[3:])
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with z.open(m) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+PY
+  printf '%s\n' "${CUDA_HEADER_WHEELS[@]}" | as_root tee "$dir.tmp/.complete" >/dev/null
+  as_root rm -rf "$dir"
+  as_root mv "$dir.tmp" "$dir"
+  rm -rf "$tmp"
+  log "CUDA headers: $(du -sh "$dir" | cut -f1) in $dir"
 }
 
 # --bench: PyTorch itself (the same version as LibTorch) in a virtual environment, for
@@ -336,7 +396,7 @@ fetch_speech() {
 }
 
 main() {
-  local do_packages=1 do_data=1 do_bench=0 families="vit" data="" f d
+  local do_packages=1 do_data=1 do_bench=0 do_cuda=0 families="vit" data="" f d
   for a in "$@"; do
     case "$a" in
       --data-only) do_packages=0 ;;
@@ -344,8 +404,9 @@ main() {
       --family=*) families="${a#--family=}" ;;
       --tests) families="" data="$TEST_DATA" ;;
       --bench) do_bench=1 ;;
-      -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-      *) echo "setup: unknown argument '$a' (expected --family=NAME[,NAME], --family=all, --tests, --bench, --data-only, --packages-only)" >&2; exit 2 ;;
+      --cuda) do_cuda=1 ;;
+      -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      *) echo "setup: unknown argument '$a' (expected --family=NAME[,NAME], --family=all, --tests, --bench, --cuda, --data-only, --packages-only)" >&2; exit 2 ;;
     esac
   done
   [ "$families" = "all" ] && families="$FAMILIES"
@@ -360,6 +421,7 @@ main() {
     install_packages
     install_libtorch
   fi
+  [ $do_cuda -eq 1 ] && install_cuda_headers
   [ $do_bench -eq 1 ] && install_bench_python
   if [ $do_data -eq 1 ]; then
     mkdir -p "$SIGMA_DATA"

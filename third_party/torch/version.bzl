@@ -4,3 +4,7 @@
 # against their libraries (tools/gpu_check.sh).
 LIBTORCH_VERSION = "2.11.0"
 LIBTORCH_DIR = "/opt/sigma-reparam/libtorch-" + LIBTORCH_VERSION
+
+# --config=cuda compiles against the CUDA 13 headers LibTorch's CUDA headers include (runtime,
+# cuBLAS, cuSPARSE, cuSOLVER, NCCL), unpacked by `tools/setup.sh --cuda` into CUDA_HEADERS_DIR.
+CUDA_HEADERS_DIR = "/opt/sigma-reparam/cuda-13.0-headers"
