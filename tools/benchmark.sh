@@ -1,7 +1,8 @@
 #!/bin/bash
 # The speed benchmark, side by side: one training step of the ViT and the causal LM in this
-# suite's C++ (//experiments:step_benchmark, -c opt) and in PyTorch eager on the same LibTorch
-# (tools/reference/step_benchmark.py, Debian's python3-torch), same shapes, batch and threads,
+# suite's C++ (//experiments:step_benchmark, -c opt) and in PyTorch 2.11 eager and torch.compile,
+# the same version as the C++ build's LibTorch (tools/reference/step_benchmark.py, in the virtual
+# environment of `tools/setup.sh --bench`), same shapes, batch and threads,
 # measured alternately in rounds; then σReparam's and entropy logging's share of a step, ViT
 # inference after folding, and data-parallel steps per second on 1 and 2 ranks.
 #
@@ -22,23 +23,17 @@ for arg in "$@"; do
     *) echo "error: unknown argument $arg (see --help)" >&2; exit 2 ;;
   esac
 done
-python=/usr/bin/python3
-if ! "$python" -c 'import torch' 2>/dev/null; then
-  echo "error: $python cannot import torch: install Debian's python3-torch (bash tools/setup.sh)" >&2
+python="${SIGMA_VENV:-$HOME/.cache/sigma-reparam-venv}/bin/python"
+want=$(sed -n 's/^LIBTORCH_VERSION = "\(.*\)"$/\1/p' third_party/torch/version.bzl)
+if ! have=$("$python" -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null) ||
+    [ "$have" != "$want" ]; then
+  echo "error: $python has no PyTorch $want (the C++ build's version): run tools/setup.sh --bench" >&2
   exit 2
 fi
 
 echo "building //experiments:step_benchmark and //experiments:train with -c opt..."
-bazel build -c opt //experiments:step_benchmark //experiments:train //core:openblas_kernels 2>&1 |
-  tail -1
+bazel build -c opt //experiments:step_benchmark //experiments:train 2>&1 | tail -1
 bin=bazel-bin/experiments
-# Both sides on the same OpenBLAS kernels: the suite's binaries replace a generic fallback
-# (core/blas_core.h); PyTorch eager gets the same set through the environment.
-if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  OPENBLAS_CORETYPE=$(bazel-bin/core/openblas_kernels 2>/dev/null | head -1 || true)
-  export OPENBLAS_CORETYPE
-fi
-echo "OpenBLAS kernels on both sides: $OPENBLAS_CORETYPE"
 mkdir -p "$out"
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
@@ -51,10 +46,10 @@ cpp() {
     --benchmark_min_time="$8" --benchmark_format=json 2>/dev/null |
     "$python" -c "import json,sys; print(json.load(sys.stdin)['benchmarks'][0]['${9:-ms}'])"
 }
-# py <model> <width> <depth> <heads> <batch> <threads> <steps> -> median ms per step
+# py <model> <width> <depth> <heads> <batch> <threads> <steps> [--compile] -> median ms per step
 py() {
   "$python" tools/reference/step_benchmark.py --model="$1" --width="$2" --depth="$3" \
-    --heads="$4" --batch="$5" --threads="$6" --steps="$7" |
+    --heads="$4" --batch="$5" --threads="$6" --steps="$7" ${8:-} |
     "$python" -c 'import json,statistics,sys; print(statistics.median(json.load(sys.stdin)["ms"]))'
 }
 # inference <width> <depth> <heads> <variant> <threads> [counter] -> median ms (or the ratio of
@@ -81,16 +76,19 @@ for round in $(seq 1 "$rounds"); do
       if (( round % 2 )); then
         ours=$(cpp "$id" "$width" "$depth" "$heads" "$batch" 0 "$threads" "$secs")
         theirs=$(py "$model" "$width" "$depth" "$heads" "$batch" "$threads" "$steps")
+        compiled=$(py "$model" "$width" "$depth" "$heads" "$batch" "$threads" "$steps" --compile)
       else
+        compiled=$(py "$model" "$width" "$depth" "$heads" "$batch" "$threads" "$steps" --compile)
         theirs=$(py "$model" "$width" "$depth" "$heads" "$batch" "$threads" "$steps")
         ours=$(cpp "$id" "$width" "$depth" "$heads" "$batch" 0 "$threads" "$secs")
       fi
       sigma=$(cpp "$id" "$width" "$depth" "$heads" "$batch" 1 "$threads" "$secs" ratio)
       entropy=$(cpp "$id" "$width" "$depth" "$heads" "$batch" 2 "$threads" "$secs" ratio)
-      record "step $name $threads $round $ours $theirs $sigma $entropy"
-      printf 'round %d  %-8s %d thread%s  C++ %8.1f ms  PyTorch %8.1f ms  ratio %.2f | σReparam / plain %.3f | + entropy / σReparam %.3f\n' \
+      record "step $name $threads $round $ours $theirs $sigma $entropy $compiled"
+      printf 'round %d  %-8s %d thread%s  C++ %8.1f ms  eager %8.1f ms  compile %8.1f ms  C++/eager %.2f  C++/compile %.2f | σReparam / plain %.3f | + entropy / σReparam %.3f\n' \
         "$round" "$name" "$threads" "$([ "$threads" = 1 ] && echo ' ' || echo s)" "$ours" "$theirs" \
-        "$("$python" -c "print($ours/$theirs)")" "$sigma" "$entropy"
+        "$compiled" "$("$python" -c "print($ours/$theirs)")" "$("$python" -c "print($ours/$compiled)")" \
+        "$sigma" "$entropy"
     done
   done
   for width in "64 4 4" "384 6 6"; do

@@ -1,10 +1,11 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Tables of tools/benchmark.sh's measurements: <out>/benchmark.md and <out>/benchmark.json.
 
-  /usr/bin/python3 tools/benchmark_report.py RAW OUT ROUNDS
+  python3 tools/benchmark_report.py RAW OUT ROUNDS
 
 RAW holds one measurement per line, as tools/benchmark.sh records them:
-  step <case> <threads> <round> <C++ ms> <PyTorch ms> <σReparam / plain> <entropy / σReparam>
+  step <case> <threads> <round> <C++ ms> <PyTorch eager ms> <σReparam / plain>
+       <entropy / σReparam> <torch.compile ms>
     (the two ratios each from one loop that steps both models alternately)
   inference <case> <threads> <round> <plain ms> <σReparam / plain> <folded / plain>
   parallel <case> <ranks> <round> <steps per second>
@@ -29,12 +30,13 @@ def machine():
                     break
     except OSError:
         pass
-    blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
     try:
         import torch
         version = torch.__version__
+        blas = next((p.split("=", 1)[1] for p in torch.__config__.show().replace(",", "\n").split()
+                     if p.startswith("BLAS_INFO=")), "?")
     except ImportError:
-        version = "?"
+        version, blas = "?", "?"
     return {"cpu": model, "cores": os.cpu_count(), "system": platform.platform(),
             "blas": blas, "torch": version,
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
@@ -58,7 +60,7 @@ def main():
             table = {"step": steps, "inference": inference, "parallel": parallel}[kind]
             table.setdefault((case, int(threads)), []).append(values)
     m = machine()
-    md = ["# Speed: this suite's C++ against PyTorch eager", "",
+    md = ["# Speed: this suite's C++ against PyTorch eager and torch.compile", "",
           f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores), {m['system']}; LibTorch "
           f"{m['torch']} for both sides, BLAS {m['blas']}. Regenerate with "
           f"`bash tools/benchmark.sh` ({rounds} rounds; medians, ranges in brackets).", "",
@@ -66,10 +68,11 @@ def main():
           "ViT: 28x28 images, patch 7 (17 tokens), batch 128. LM: vocabulary 2048, context 64, "
           "batch 32, tied embeddings. Both pre-LN with a fused qkv projection, MLP ratio 4. "
           "PyTorch: `tools/reference/step_benchmark.py`, the same models written as a PyTorch "
-          "user would. Ratio = C++ / PyTorch per round.", "",
-          "| model | width x depth | threads | PyTorch eager ms | C++ ms | ratio | "
-          "σReparam share | entropy share of a logged step |",
-          "|---|---|---|---|---|---|---|---|"]
+          "user would, run eagerly and through torch.compile (inductor). Ratios = C++ / PyTorch per "
+          "round.", "",
+          "| model | width x depth | threads | PyTorch eager ms | torch.compile ms | C++ ms | "
+          "C++ / eager | C++ / compile | σReparam share | entropy share of a logged step |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
     shapes = {"vit-64": "64 x 4", "vit-384": "384 x 6", "lm-64": "64 x 4", "lm-384": "384 x 6"}
     results = {"machine": m, "rounds": rounds, "step": [], "inference": [], "parallel": []}
     for (case, threads), rows in sorted(steps.items(), key=lambda kv: (kv[0][0][:2],
@@ -80,15 +83,19 @@ def main():
         ratio = [r[0] / r[1] for r in rows]
         sigma = [r[2] - 1 for r in rows]
         entropy = [1 - 1 / r[3] for r in rows]
+        compiled = [r[4] for r in rows]
         o, _ = summary(ours)
         t, _ = summary(theirs)
+        c, _ = summary(compiled)
         q, qm = summary(ratio, "{:.2f}")
+        qc, qcm = summary([r[0] / r[4] for r in rows], "{:.2f}")
         s, sm = summary([100 * x for x in sigma], "{:+.1f}%")
         e, em = summary([100 * x for x in entropy], "{:+.1f}%")
         md.append(f"| {case[:2].upper() if case.startswith('lm') else 'ViT'} | {shapes[case]} | "
-                  f"{threads} | {t} | {o} | {q} | {s} | {e} |")
+                  f"{threads} | {t} | {c} | {o} | {q} | {qc} | {s} | {e} |")
         results["step"].append({"case": case, "threads": threads, "cpp_ms": ours,
-                                "pytorch_ms": theirs, "ratio_median": qm,
+                                "pytorch_ms": theirs, "compile_ms": compiled,
+                                "ratio_median": qm, "compile_ratio_median": qcm,
                                 "sigma_share_median": sm / 100, "entropy_share_median": em / 100})
     md += ["", "Step times are medians over each measurement's steps. σReparam share: (C++ step "
            "with σReparam on every linear layer and the patch embedding) / (C++ plain step) - 1, "

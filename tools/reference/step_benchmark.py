@@ -1,5 +1,5 @@
-#!/usr/bin/python3
-"""One training step in PyTorch eager: the reference side of tools/benchmark.sh.
+#!/usr/bin/env python3
+"""One training step in PyTorch eager or torch.compile: the reference side of tools/benchmark.sh.
 
 The models are written as a PyTorch user would write the suite's own (models/vit.h,
 models/causal_lm.h): pre-LN blocks with a fused qkv projection, GELU MLP of ratio 4, LayerNorm
@@ -9,11 +9,13 @@ cross-entropy, backward and AdamW (lr 1e-3, weight decay 0.01), the same as
 experiments/step_benchmark.cc. With --sigma every linear layer and the patch embedding use
 sigma-Reparam as in the official code (one power-iteration step per forward, W * gamma / sigma).
 
-  /usr/bin/python3 tools/reference/step_benchmark.py --model=vit --width=64 --depth=4 \
-      --heads=4 --batch=128 --threads=1 --steps=20
+  ~/.cache/sigma-reparam-venv/bin/python tools/reference/step_benchmark.py --model=vit \
+      --width=64 --depth=4 --heads=4 --batch=128 --threads=1 --steps=20 [--compile]
 
-Prints one JSON object: {"ms": [per-step milliseconds], ...}. Needs Debian's python3-torch
-(the same LibTorch 1.13.1 as the C++ build).
+Prints one JSON object: {"ms": [per-step milliseconds], ...}. Needs PyTorch 2.11 (the same
+version as the C++ build's LibTorch; `tools/setup.sh --bench` installs it into a virtual
+environment). --compile wraps the model in torch.compile (inductor; the first warm-up steps
+compile it and are not timed).
 """
 
 import argparse
@@ -152,6 +154,7 @@ def main():
     parser.add_argument("--sigma", action="store_true")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--compile", action="store_true")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -166,6 +169,8 @@ def main():
         labels = torch.randint(0, args.vocab, (args.batch * args.context,))
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    if args.compile:
+        model = torch.compile(model)
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -182,7 +187,7 @@ def main():
         step()
         ms.append(1e3 * (time.perf_counter() - start))
     print(json.dumps({"ms": ms, "threads": torch.get_num_threads(),
-                      "torch": torch.__version__}))
+                      "torch": torch.__version__, "compile": args.compile}))
 
 
 if __name__ == "__main__":
