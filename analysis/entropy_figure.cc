@@ -10,7 +10,7 @@ namespace analysis {
 EntropySeries entropy_series(const RunRecord& run) {
   EntropySeries s;
   s.label = run.spec.name();
-  if (run.result.status() == sigma_reparam::RunResult::DIVERGED) s.label += " (DIVERGED)";
+  if (unstable(run)) s.label += " (DIVERGED)";
   for (const auto& m : run.metrics) {
     if (!std::isfinite(m.loss())) continue;
     s.step.push_back(static_cast<PLFLT>(m.step()));

@@ -23,6 +23,7 @@ std::vector<LrCurve> lr_curves(const std::vector<RunRecord>& runs) {
       int with_entropy = 0;
       for (const RunRecord* run : group) {
         const auto& r = run->result;
+        if (unstable(*run)) ++p.diverged;  // crosses: the instability rule (run_reader.h)
         if (r.status() == sigma_reparam::RunResult::COMPLETED) {
           ++p.completed;
           loss += r.final_loss();
@@ -31,8 +32,6 @@ std::vector<LrCurve> lr_curves(const std::vector<RunRecord>& runs) {
             p.headline += it->second;
             ++p.with_headline;
           }
-        } else if (r.status() == sigma_reparam::RunResult::DIVERGED) {
-          ++p.diverged;
         }
         if (r.has_min_entropy()) {
           entropy += r.min_entropy();

@@ -46,7 +46,7 @@ void judge_collapse_hurts(const SweepSummary& sweep, const std::vector<RunRecord
   int n[2] = {0, 0}, diverged = 0;
   for (const RunRecord& run : runs) {
     const bool is_collapsed = collapsed(run, sweep.collapse_fraction);
-    if (run.result.status() == RunResult::DIVERGED) ++diverged;
+    if (unstable(run)) ++diverged;
     double v = 0;
     if (run.result.status() != RunResult::COMPLETED || !run_headline(run, h, &v)) continue;
     loss[is_collapsed] += run.result.final_loss();
@@ -132,8 +132,8 @@ void judge_collapse_at_high_lr(const ClaimCheck& check, const SweepSummary& swee
                                ClaimResult& c) {
   c.rule = absl::StrFormat(
       "held: at the highest lr every `%s` seed collapsed and diverged; partly held: every seed "
-      "collapsed (entropy below %g%% of log T) but the loss stayed finite",
-      check.baseline(), 100 * sweep.collapse_fraction);
+      "collapsed (entropy below %g%% of log T) but did not diverge; %s",
+      check.baseline(), 100 * sweep.collapse_fraction, instability_rule_text());
   std::vector<std::string> parts;
   for (double lr : sweep.lrs) {
     const SweepCell* b = sweep.cell(check.baseline(), lr);
@@ -307,7 +307,7 @@ void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& s
       check.reference().empty() ? "the baseline fails nowhere either"
                                 : "only one of the other two holds");
   auto fails = [&](const RunRecord& run) {
-    if (run.result.status() != RunResult::COMPLETED) return true;
+    if (run.result.status() != RunResult::COMPLETED || unstable(run)) return true;
     if (collapsed(run, sweep.collapse_fraction)) return true;
     double value = 0;
     if (!run_headline(run, h, &value)) return true;
@@ -409,7 +409,7 @@ std::vector<const RunRecord*> runs_that_did_not_learn(const std::vector<RunRecor
                                                       double fraction) {
   std::vector<const RunRecord*> out;
   for (const auto& r : runs) {
-    if (r.result.status() != RunResult::COMPLETED || r.metrics.empty()) continue;
+    if (r.result.status() != RunResult::COMPLETED || r.metrics.empty() || unstable(r)) continue;
     if (r.result.final_loss() >= fraction * r.metrics.front().loss()) out.push_back(&r);
   }
   return out;
@@ -552,10 +552,13 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
                            " Headline metric: %s (%s is better). Uniform attention over the "
                            "visible keys has entropy %.2f (from the records); a run has "
                            "*collapsed* when the mean attention entropy of some layer fell below "
-                           "%g%% of it (%.2f) at a logged step, or it diverged.\n\nVariants:\n\n",
+                           "%g%% of it (%.2f) at a logged step, or it diverged; %s "
+                           "(the rule of `analysis/run_reader.h`, fixed before the runs).\n\n"
+                           "Variants:\n\n",
                            summary.headline.label(),
                            summary.headline.higher_is_better() ? "higher" : "lower", summary.log_t,
-                           100 * summary.collapse_fraction, summary.collapse_line));
+                           100 * summary.collapse_fraction, summary.collapse_line,
+                           instability_rule_text()));
   for (const auto& v : sweep.variant()) {
     const auto it = by_variant.find(v.name());
     absl::StrAppend(&md, "- `", v.name(), "`: ",

@@ -123,6 +123,17 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
        << "entropy per cell.\n\n"
        << analysis::sweep_markdown(summary) << "\n";
   }
+  std::vector<std::string> unstable_runs;
+  for (const auto& r : s.runs) {
+    if (!analysis::unstable(r)) continue;
+    unstable_runs.push_back(absl::StrFormat("- `%s` seed %d: %s\n", r.spec.name(),
+                                            r.spec.run().seed(), analysis::instability_text(r)));
+  }
+  if (!unstable_runs.empty()) {
+    md << "Runs that diverged by the instability rule:\n\n";
+    for (const auto& line : unstable_runs) md << line;
+    md << "\n";
+  }
   const auto stuck = analysis::runs_that_did_not_learn(s.runs);
   if (!stuck.empty()) {
     md << "Runs that completed without learning (final training loss >= 95% of the first "

@@ -154,8 +154,45 @@ double uniform_attention_entropy(const RunRecord& run) {
   return uniform;
 }
 
+Instability instability(const RunRecord& run) {
+  if (run.result.status() == sigma_reparam::RunResult::DIVERGED) return Instability::kNonFinite;
+  if (!run.result.has_loss_curve()) return Instability::kNone;
+  const auto& c = run.result.loss_curve();
+  if (!(c.first() > 0)) return Instability::kNone;  // a loss that can start at 0 has no scale
+  if (c.has_highest() && c.highest() >= kSpikeFactor * c.first()) return Instability::kSpike;
+  if (c.lowest() <= kLearnedFraction * c.first() && c.last() >= kRelapseFraction * c.first()) {
+    return Instability::kRelapse;
+  }
+  return Instability::kNone;
+}
+
+std::string instability_text(const RunRecord& run) {
+  const auto& c = run.result.loss_curve();
+  switch (instability(run)) {
+    case Instability::kNone:
+      return "";
+    case Instability::kNonFinite:
+      return absl::StrCat("non-finite at step ", run.result.step());
+    case Instability::kSpike:
+      return absl::StrFormat("loss spike to %.3g (%.1fx the first loss %.3g) at step %d",
+                             c.highest(), c.highest() / c.first(), c.first(), c.highest_step());
+    case Instability::kRelapse:
+      return absl::StrFormat("relapse: loss %.3g -> lowest %.3g -> last %.3g", c.first(),
+                             c.lowest(), c.last());
+  }
+  return "";
+}
+
+std::string instability_rule_text() {
+  return absl::StrFormat(
+      "*diverged* means unstable: a non-finite loss, a log interval whose mean training loss "
+      "is at least %gx the first step's, or a relapse (the loss fell to %g%% of the first "
+      "step's or below, and its last interval is back at %g%% of it or above)",
+      kSpikeFactor, 100 * kLearnedFraction, 100 * kRelapseFraction);
+}
+
 bool collapsed(const RunRecord& run, double fraction) {
-  if (run.result.status() == sigma_reparam::RunResult::DIVERGED) return true;
+  if (unstable(run)) return true;
   for (const auto& e : run.result.lowest_entropy()) {
     if (e.mean() < fraction * e.uniform()) return true;
   }
@@ -179,6 +216,7 @@ GroupSummary summarize(const std::vector<const RunRecord*>& runs, double collaps
     const auto& r = run->result;
     ++s.runs;
     s.collapsed += collapsed(*run, collapse_fraction);
+    if (r.status() == sigma_reparam::RunResult::COMPLETED && unstable(*run)) ++s.diverged;
     switch (r.status()) {
       case sigma_reparam::RunResult::COMPLETED: {
         ++s.completed;

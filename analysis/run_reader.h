@@ -57,7 +57,31 @@ std::vector<RunGroup> group_runs(const std::vector<RunRecord>& runs, Grouping gr
 // against: the largest over the run's attention layers (from its records; 0 if none).
 double uniform_attention_entropy(const RunRecord& run);
 
-// Whether a run collapsed: it diverged, or some attention layer's lowest mean entropy fell below
+// The instability rule, fixed before the runs it judges and applied to every sweep (the paper's
+// Figure 1: at 2x the learning rate the loss rises and stays up, "training diverges"). On the
+// training loss in means over log intervals (RunResult.loss_curve; `first` is the untrained
+// model's loss at step 1), a run is unstable when
+//   kNonFinite: its loss or gradient became non-finite (the trainer stops it: DIVERGED);
+//   kSpike:     some interval's mean is at least kSpikeFactor x the first loss, i.e. the model
+//               became much worse than the untrained one;
+//   kRelapse:   it learned (some interval's mean at most kLearnedFraction x the first loss) and
+//               its last interval's mean is back at kRelapseFraction x the first loss or above:
+//               the loss rose and stayed near or above its starting value.
+// "Diverged" in every table, figure and claim rule of the report means unstable by this rule.
+// A run that never learned at all is not unstable; the claim rules that care call it "did not
+// learn".
+enum class Instability { kNone, kNonFinite, kSpike, kRelapse };
+inline constexpr double kSpikeFactor = 2.0;
+inline constexpr double kLearnedFraction = 0.8;
+inline constexpr double kRelapseFraction = 0.95;
+Instability instability(const RunRecord& run);
+inline bool unstable(const RunRecord& run) { return instability(run) != Instability::kNone; }
+// "non-finite loss", "loss spike to 4.1x the first loss at step 120", "relapse: ..."; "" if stable.
+std::string instability_text(const RunRecord& run);
+// The rule in one sentence, for report and table captions.
+std::string instability_rule_text();
+
+// Whether a run collapsed: it diverged (unstable), or some attention layer's lowest mean entropy fell below
 // `fraction` x that layer's uniform entropy.
 bool collapsed(const RunRecord& run, double fraction);
 
@@ -66,6 +90,7 @@ sigma_reparam::MetricInfo headline(const std::vector<const RunRecord*>& runs);
 
 // What a table row shows for one group.
 struct GroupSummary {
+  // diverged: unstable by the rule above (non-finite, spike or relapse), completed or not.
   int runs = 0, completed = 0, diverged = 0, failed = 0, collapsed = 0;
   sigma_reparam::MetricInfo headline;
   int with_headline = 0;                       // completed runs that report it

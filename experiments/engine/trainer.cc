@@ -29,6 +29,7 @@ namespace {
 
 using sigma_reparam::ExperimentSpec;
 using sigma_reparam::LayerEntropy;
+using sigma_reparam::LossCurve;
 using sigma_reparam::RunResult;
 using sigma_reparam::StepMetrics;
 using sigma_reparam::TrainerState;
@@ -73,6 +74,7 @@ class TrainingRun {
   StepEnd train_step(int64_t step);
   void record_entropy(const models::AttentionObservation& observation, StepMetrics& m);
   std::string check_divergence(int64_t step, double loss);
+  void record_loss_interval(int64_t step, double mean);
   std::string evaluate(StepMetrics& m);
   void save_state(int64_t step);
   void record_failure(const std::string& reason);
@@ -165,6 +167,7 @@ void TrainingRun::write_result(RunResult::Status status, int64_t step, const std
   result_.set_step(step);
   if (!reason.empty()) result_.set_reason(reason);
   *result_.mutable_lowest_entropy() = state_.lowest_entropy();
+  if (state_.has_loss_curve()) *result_.mutable_loss_curve() = state_.loss_curve();
   double overall = kInf;
   for (const auto& e : state_.lowest_entropy()) overall = std::min(overall, e.mean());
   if (state_.lowest_entropy_size() > 0) result_.set_min_entropy(overall);
@@ -234,6 +237,23 @@ std::string TrainingRun::check_divergence(int64_t step, double loss) {
            " x the first loss " + std::to_string(state_.first_loss());
   }
   return "";
+}
+
+// The loss curve's summary, one log interval at a time (kept in the checkpointed state, so that
+// a resumed run records the same curve as one that ran through).
+void TrainingRun::record_loss_interval(int64_t step, double mean) {
+  LossCurve& c = *state_.mutable_loss_curve();
+  if (c.intervals() == 0) {
+    c.set_first(mean);
+    c.set_lowest(mean);
+  }
+  c.set_lowest(std::min(c.lowest(), mean));
+  if (c.intervals() > 0 && (!c.has_highest() || mean > c.highest())) {
+    c.set_highest(mean);
+    c.set_highest_step(step);
+  }
+  c.set_last(mean);
+  c.set_intervals(c.intervals() + 1);
 }
 
 std::string TrainingRun::metrics_text(const Task::Metrics& metrics,
@@ -384,7 +404,9 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   }
   progress_.update(step, loss, last_min_entropy_, rate, log_step || eval_step, extra);
   if (log_step) {
-    result_.set_final_loss(loss_sum_ / std::max<int64_t>(1, loss_count_));
+    const double interval_mean = loss_sum_ / std::max<int64_t>(1, loss_count_);
+    result_.set_final_loss(interval_mean);
+    record_loss_interval(step, interval_mean);
     loss_sum_ = 0;
     loss_count_ = 0;
   }

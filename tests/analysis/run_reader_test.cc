@@ -132,6 +132,59 @@ TEST(RunReaderTest, CollapseIsMeasuredAgainstEachLayersUniformEntropy) {
   EXPECT_FALSE(collapsed(run, 0.1));  // 0.3 >= 0.2 and 0.7 >= 0.6
 }
 
+// The instability rule on the loss curve's summary: a spike to 2x the first loss, or a relapse
+// (learned to 80% of the first loss, ended at 95% of it or above); a run that never learned is
+// not unstable, and a non-finite run is.
+TEST(RunReaderTest, InstabilityIsASpikeOrARelapseOfTheLossCurve) {
+  RunRecord run;
+  run.result.set_status(sigma_reparam::RunResult::COMPLETED);
+  EXPECT_EQ(instability(run), Instability::kNone) << "no curve recorded";
+  auto* c = run.result.mutable_loss_curve();
+  c->set_first(2.3);
+  c->set_lowest(0.5);
+  c->set_highest(2.0);
+  c->set_highest_step(10);
+  c->set_last(0.6);
+  EXPECT_EQ(instability(run), Instability::kNone) << "an early overshoot below 2x is not a spike";
+  c->set_highest(4.6);
+  EXPECT_EQ(instability(run), Instability::kSpike);
+  EXPECT_TRUE(unstable(run));
+  EXPECT_TRUE(collapsed(run, 0.1)) << "an unstable run counts as collapsed";
+  EXPECT_NE(instability_text(run).find("2.0x the first loss"), std::string::npos)
+      << instability_text(run);
+  c->set_highest(4.5);
+  EXPECT_EQ(instability(run), Instability::kNone) << "just below 2x";
+  c->set_last(2.2);  // 0.957 x the first after reaching 0.22 x it
+  EXPECT_EQ(instability(run), Instability::kRelapse);
+  EXPECT_NE(instability_text(run).find("relapse"), std::string::npos);
+  c->set_lowest(1.9);  // 0.83 x: it never learned, so ending at 2.2 is "did not learn"
+  EXPECT_EQ(instability(run), Instability::kNone);
+  run.result.set_status(sigma_reparam::RunResult::DIVERGED);
+  EXPECT_EQ(instability(run), Instability::kNonFinite);
+}
+
+// A completed run that spiked counts as diverged in a group's summary and keeps its headline.
+TEST(RunReaderTest, SummariesCountUnstableCompletedRunsAsDiverged) {
+  const std::string r = root("runs_unstable");
+  write_run(r + "/base/s0", "base", 0, 1e-3,
+            "status: COMPLETED metrics { key: \"eval_accuracy\" value: 0.80 } final_loss: 0.5 "
+            "headline { name: \"eval_accuracy\" higher_is_better: true } "
+            "loss_curve { first: 2.3 lowest: 0.4 highest: 9.0 highest_step: 30 last: 0.5 }");
+  write_run(r + "/base/s1", "base", 1, 1e-3,
+            "status: COMPLETED metrics { key: \"eval_accuracy\" value: 0.90 } final_loss: 0.3 "
+            "headline { name: \"eval_accuracy\" higher_is_better: true } "
+            "loss_curve { first: 2.3 lowest: 0.3 highest: 1.0 highest_step: 10 last: 0.3 }");
+  auto runs = read_runs(r, /*with_metrics=*/false);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  auto groups = group_runs(*runs, Grouping::kVariantAndLr);
+  ASSERT_EQ(groups.size(), 1u);
+  GroupSummary s = summarize(groups[0].runs);
+  EXPECT_EQ(s.completed, 2);
+  EXPECT_EQ(s.diverged, 1);
+  EXPECT_EQ(s.collapsed, 1);
+  EXPECT_EQ(s.with_headline, 2);
+}
+
 TEST(RunReaderTest, RecordsOfTheEarlierFormatAskToBeRetrained) {
   const std::string r = root("runs_old");
   write_run(r + "/old", "old", 0, 1e-3, "status: COMPLETED eval_accuracy: 0.8 min_entropy: 1.0");

@@ -132,8 +132,16 @@ TEST(TrainerTest, ResumeIsBitIdentical) {
   EXPECT_EQ(a.metrics().at("eval_loss"), b.metrics().at("eval_loss"));
   EXPECT_EQ(a.metrics().at("eval_accuracy"), b.metrics().at("eval_accuracy"));
   EXPECT_EQ(a.min_entropy(), b.min_entropy());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(a.loss_curve(), b.loss_curve()))
+      << a.loss_curve().DebugString() << " vs " << b.loss_curve().DebugString();
+  // The curve in log-interval means (log_interval 2): step 1, step 2, then 3-4, ..., 11-12.
   auto ma = read_metrics(straight), mb = read_metrics(resumed);
   ASSERT_EQ(ma.size(), mb.size());
+  EXPECT_EQ(a.loss_curve().first(), ma.front().loss());
+  EXPECT_EQ(a.loss_curve().intervals(), static_cast<int64_t>(ma.size()));
+  EXPECT_EQ(a.loss_curve().last(), a.final_loss());
+  EXPECT_LE(a.loss_curve().lowest(), a.loss_curve().last());
+  EXPECT_GE(a.loss_curve().highest_step(), 2);
   for (size_t i = 0; i < ma.size(); ++i) {
     // Equal as messages (the order of map entries in serialized bytes is not defined).
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(ma[i], mb[i]))
