@@ -11,10 +11,12 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 #include "core/format.h"
 #include "datasets/augment.h"
+#include "experiments/engine/layer_stats.h"
 #include "experiments/engine/metric_format.h"
 #include "experiments/engine/optimizer.h"
 #include "experiments/engine/progress.h"
@@ -104,6 +106,7 @@ class TrainingRun {
   const int64_t total_;
   const std::vector<sigma_reparam::MetricInfo> metric_infos_;
   Progress progress_;
+  std::unique_ptr<LayerStats> layer_stats_;  // while step <= run.layer_diagnostics_steps
   const std::string digest_;
 
   TrainerState state_;  // as of the last checkpoint, plus the first loss
@@ -380,8 +383,14 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
     write_result(RunResult::DIVERGED, step, diverged);
     return StepEnd::kDiverged;
   }
+  const bool diagnostic_step = step <= run.layer_diagnostics_steps();
+  if (diagnostic_step) {
+    if (layer_stats_ == nullptr) layer_stats_ = std::make_unique<LayerStats>(model_);
+    layer_stats_->before_step(m);
+  }
   clip_grad_norm(parameters_, grad_norm, spec_.optimizer().clip_grad_norm());
   optimizer_.step(lr);
+  if (diagnostic_step) layer_stats_->after_step(m);
   loss_sum_ += loss;
   ++loss_count_;
   for (const auto& [name, value] : out.metrics) (*m.mutable_metrics())["train_" + name] = value;
@@ -397,7 +406,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   if (eval_step) last_eval_text_ = extra;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double rate = (step - first_step_ + 1) / std::max(elapsed, 1e-9);
-  if (log_step || eval_step) {
+  if (log_step || eval_step || diagnostic_step) {
     m.set_steps_per_second(rate);
     m.set_wall_seconds(wall());
     write_metrics(m);

@@ -13,10 +13,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "experiments/engine/layer_stats.h"
 #include "experiments/engine/optimizer.h"
 #include "experiments/engine/spec_io.h"
 #include "experiments/vit/vit_task.h"
@@ -146,6 +149,39 @@ TEST(TrainerTest, ResumeIsBitIdentical) {
     // Equal as messages (the order of map entries in serialized bytes is not defined).
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(ma[i], mb[i]))
         << "step " << ma[i].step();
+  }
+}
+
+// run.layer_diagnostics_steps: per-layer gradient, parameter and update norms at each of the
+// first steps, one group per block, then no more.
+TEST(TrainerTest, LayerDiagnosticsOverTheFirstSteps) {
+  EXPECT_EQ(layer_group("blocks.3.attn.qkv.weight"), "blocks.3");
+  EXPECT_EQ(layer_group("encoder.12.self_attn.q.weight"), "encoder.12");
+  EXPECT_EQ(layer_group("patch_embed.weight"), "patch_embed");
+  const std::string dir = tmp_dir("diagnostics");
+  RunResult r = run(tiny_spec({"run { layer_diagnostics_steps: 3 }"}), dir);
+  ASSERT_EQ(r.status(), RunResult::COMPLETED);
+  auto metrics = read_metrics(dir);
+  std::map<int64_t, const StepMetrics*> by_step;
+  for (const auto& m : metrics) by_step[m.step()] = &m;
+  for (int64_t step : {1, 2, 3}) {
+    ASSERT_EQ(by_step.count(step), 1u) << "step " << step << " is written";
+    const StepMetrics& m = *by_step[step];
+    std::set<std::string> names;
+    for (const auto& s : m.layer_stat()) {
+      names.insert(s.name());
+      EXPECT_GT(s.grad_norm(), 0) << s.name();
+      EXPECT_GT(s.param_norm(), 0) << s.name();
+      EXPECT_GT(s.update_norm(), 0) << s.name() << " at step " << step;
+    }
+    EXPECT_EQ(names.count("blocks.0"), 1u);
+    EXPECT_EQ(names.count("blocks.1"), 1u);
+    EXPECT_EQ(names.size(), static_cast<size_t>(m.layer_stat_size())) << "one entry per group";
+  }
+  for (const auto& m : metrics) {
+    if (m.step() > 3) {
+      EXPECT_EQ(m.layer_stat_size(), 0) << "step " << m.step();
+    }
   }
 }
 
