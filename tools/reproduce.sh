@@ -9,8 +9,9 @@
 #   bazel run //tools:reproduce -- --jobs=1 --threads=2
 #
 # Runs go to runs/<sweep name>/, the report to report/ (both in the workspace). The report has a
-# section for every sweep whose runs are there, so reproducing one family keeps the others'
-# sections. The figures pick their runs from the records (the lowest seed of each variant at its
+# section for every sweep whose runs are there; the sections of sweeps whose runs are not (another
+# family, on a fresh clone) are kept from the previous report and marked with its date.
+# The figures pick their runs from the records (the lowest seed of each variant at its
 # highest lr, or the largest x of a depth-like sweep), never from directory names.
 set -euo pipefail
 
@@ -86,6 +87,32 @@ fi
 
 step "report"
 IFS=, joined="${reported[*]}"
+previous=""
+if [[ -f "$out/REPORT.md" ]]; then
+  previous=$(mktemp)
+  cp "$out/REPORT.md" "$previous"
+fi
 "$bin/analysis/report_writer" --sweeps="$joined" --out="$out" \
   --wall_seconds=$(($(date +%s) - start)) --bound_held="$bound_held"
+# Sections of sweeps whose runs are not under runs/ (another family, on a fresh clone) are kept
+# from the previous report, each marked with the line that says when and on what it was made.
+if [[ -n "$previous" ]]; then
+  made=$(grep -m1 '^Generated ' "$previous" | sed 's/^Generated //; s/ by `bazel run.*on /, on /; s/)\.$/)/' || true)
+  kept=$(mktemp)
+  # A section kept before keeps its first marker (the report it was made in).
+  awk -v made="$made" '
+    NR == FNR { if ($0 ~ /^## /) have[$0] = 1; next }
+    /^## / { keep = !($0 in have) && $0 != "## Files"; fresh = keep; if (keep) print; next }
+    keep && fresh && $0 != "" {
+      if ($0 !~ /^\*Kept from/) print "*Kept from the previous report (" made "): its runs are not under runs/ in this reproduction, its figures and verdicts are those of that report, under its rules.*\n"
+      fresh = 0
+    }
+    keep { print }' "$out/REPORT.md" "$previous" >"$kept"
+  if [[ -s "$kept" ]]; then
+    awk -v kept="$kept" '/^## Files/ { while ((getline line < kept) > 0) print line } { print }' \
+      "$out/REPORT.md" >"$out/REPORT.md.tmp" && mv "$out/REPORT.md.tmp" "$out/REPORT.md"
+    echo "kept from the previous report: $(grep -c '^## ' "$kept") section(s) whose runs are not here"
+  fi
+  rm -f "$previous" "$kept"
+fi
 echo "open $BUILD_WORKSPACE_DIRECTORY/$out/REPORT.md"
