@@ -26,6 +26,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/layer_diagnostics.h"
 #include "analysis/report.h"
 #include "analysis/run_reader.h"
 #include "analysis/series.h"
@@ -123,6 +124,8 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
        << "entropy per cell.\n\n"
        << analysis::sweep_markdown(summary) << "\n";
   }
+  const std::string diagnostics = analysis::layer_diagnostics_markdown(s.runs);
+  if (!diagnostics.empty()) md << diagnostics << "\n";
   std::vector<std::string> unstable_runs;
   for (const auto& r : s.runs) {
     if (!analysis::unstable(r)) continue;
