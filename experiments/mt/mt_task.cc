@@ -298,12 +298,28 @@ bool MtTask::test(Evaluation* out) {
   out->metrics["bleu"] = bleu.score;
   out->metrics["chrf"] = corpus_chrf(hyp, ref);
   out->metrics["copy_bleu"] = copy.score;
+  // Gettext catalogues keep many messages untranslated (names, format strings, URLs), so copying
+  // the source scores well on the whole split. The pairs whose reference differs from the source
+  // are the ones where a model must translate: BLEU on them too, the model's and copying's.
+  std::vector<std::string> hyp_t, src_t, ref_t;
+  for (size_t i = 0; i < hyp.size(); ++i) {
+    if (src[i] == ref[i]) continue;
+    hyp_t.push_back(hyp[i]);
+    src_t.push_back(src[i]);
+    ref_t.push_back(ref[i]);
+  }
+  const BleuScore bleu_t = corpus_bleu(hyp_t, {ref_t});
+  const BleuScore copy_t = corpus_bleu(src_t, {ref_t});
+  out->metrics["translated_bleu"] = bleu_t.score;
+  out->metrics["translated_copy_bleu"] = copy_t.score;
+  out->metrics["translated_pairs"] = static_cast<double>(hyp_t.size());
   const int beam = spec_.mt().decoding().beam_size();
   test_summary_ = absl::StrFormat(
       "test, %d sentences, %s:\n  model  %s  chrF = %.2f\n  copy   %s  (the source as its own "
-      "translation)",
+      "translation)\n  the %d pairs whose reference differs from the source:\n  model  %s\n"
+      "  copy   %s",
       hyp.size(), beam > 1 ? absl::StrCat("beam ", beam) : "greedy", bleu_line(bleu),
-      out->metrics["chrf"], bleu_line(copy));
+      out->metrics["chrf"], bleu_line(copy), hyp_t.size(), bleu_line(bleu_t), bleu_line(copy_t));
   for (size_t i = 0; i < std::min<size_t>(4, hyp.size()); ++i) {
     absl::StrAppend(&test_summary_, "\n  EN  ", src[i], "\n  DE  ", ref[i], "\n  ->  ", hyp[i]);
   }
@@ -350,6 +366,14 @@ std::vector<sigma_reparam::MetricInfo> MtTask::metrics() const {
       metric_info("eval_bleu", "validation BLEU (greedy)", "BLEU", true, false, 2),
       metric_info("test_chrf", "test chrF", "chrF", true, false, 2),
       metric_info("test_copy_bleu", "test BLEU of copying the source", "copy BLEU", true, false, 2),
+      metric_info("test_translated_bleu",
+                  "test BLEU on the pairs whose reference differs from the source", "BLEU(tr)",
+                  true, false, 2),
+      metric_info("test_translated_copy_bleu",
+                  "test BLEU of copying the source on the pairs whose reference differs from it",
+                  "copy BLEU(tr)", true, false, 2),
+      metric_info("test_translated_pairs", "test pairs whose reference differs from the source",
+                  "pairs(tr)", true, false, 0),
   };
 }
 

@@ -120,6 +120,11 @@ TEST_F(MtTaskTest, TrainsAndReportsBleuChrfAndTheCopyBaseline) {
   // Word-for-word translation of 16 words is learnt well past copying the source (which shares
   // no word with the reference) within 400 steps.
   EXPECT_LT(m.at("test_copy_bleu"), 5.0);
+  ASSERT_TRUE(m.count("test_translated_bleu") && m.count("test_translated_copy_bleu") &&
+              m.count("test_translated_pairs"));
+  EXPECT_GT(m.at("test_translated_pairs"), 0);
+  EXPECT_LE(m.at("test_translated_copy_bleu"), m.at("test_copy_bleu") + 1e-9)
+      << "copying scores no better where the reference differs from the source";
   EXPECT_GT(m.at("test_bleu"), 20.0);
   EXPECT_GT(m.at("test_chrf"), 40.0);
   EXPECT_LT(result.final_loss(), 2.0);
