@@ -1,9 +1,10 @@
 // Seeded, scaled-down check of the translation claim's rule (experiments/mt/sweeps/depth.textproto,
-// analysis/series.h): at the sweep's settings (AdamW lr 1e-2 without warmup, width 32) for 250 of its 600 steps,
-// plain post-LN fails (diverges, collapses, or its validation loss stays at the unigram plateau)
-// in at least 2 of 3 seeds, while σReparam + post-LN trains in all 3: it completes, keeps its
-// attention above the collapse line and gets below the plateau. The depth is the sweep's shallowest
-// (6L-6L), where plain post-LN already fails here (README.md, "Translation").
+// analysis/series.h): at the sweep's settings (AdamW lr 1e-2 without warmup, width 32) for 250 of
+// its 600 steps, plain post-LN fails (diverges, collapses, or its validation loss stays at the
+// unigram plateau) in at least 2 of 3 seeds, while σReparam + post-LN trains in all 3: it
+// completes, keeps its attention above the collapse line and gets below the plateau. The depth is
+// the sweep's shallowest (6L-6L), where plain post-LN already fails here (README.md,
+// "Translation").
 #include <gtest/gtest.h>
 
 #include <string>
