@@ -307,8 +307,8 @@ void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& s
       check.reference().empty() ? "the baseline fails nowhere either"
                                 : "only one of the other two holds");
   auto fails = [&](const RunRecord& run) {
-    if (run.result.status() != RunResult::COMPLETED || unstable(run)) return true;
-    if (collapsed(run, sweep.collapse_fraction)) return true;
+    if (run.result.status() != RunResult::COMPLETED) return true;
+    if (collapsed(run, sweep.collapse_fraction)) return true;  // unstable runs included
     double value = 0;
     if (!run_headline(run, h, &value)) return true;
     const auto plateau = run.result.metrics().find(check.plateau_metric());

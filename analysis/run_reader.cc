@@ -216,7 +216,11 @@ GroupSummary summarize(const std::vector<const RunRecord*>& runs, double collaps
     const auto& r = run->result;
     ++s.runs;
     s.collapsed += collapsed(*run, collapse_fraction);
-    if (r.status() == sigma_reparam::RunResult::COMPLETED && unstable(*run)) ++s.diverged;
+    // Finished runs only: DIVERGED (non-finite) and COMPLETED runs that the loss-curve rule calls
+    // unstable; unstable() covers both.
+    const bool finished = r.status() == sigma_reparam::RunResult::COMPLETED ||
+                          r.status() == sigma_reparam::RunResult::DIVERGED;
+    s.diverged += finished && unstable(*run);
     switch (r.status()) {
       case sigma_reparam::RunResult::COMPLETED: {
         ++s.completed;
@@ -226,7 +230,6 @@ GroupSummary summarize(const std::vector<const RunRecord*>& runs, double collaps
         break;
       }
       case sigma_reparam::RunResult::DIVERGED:
-        ++s.diverged;
         break;
       case sigma_reparam::RunResult::FAILED:
         ++s.failed;

@@ -39,10 +39,8 @@ const SeriesPoint* SeriesSummary::point(const std::string& series, double x) con
 }
 
 bool run_failed(const RunRecord& run, const SeriesSummary& s) {
-  if (run.result.status() != RunResult::COMPLETED || unstable(run) ||
-      collapsed(run, s.collapse_fraction)) {
-    return true;
-  }
+  // collapsed() counts an unstable run (the instability rule) as collapsed.
+  if (run.result.status() != RunResult::COMPLETED || collapsed(run, s.collapse_fraction)) return true;
   if (!run.metrics.empty() && run.result.final_loss() >= s.learn_ratio * run.metrics.front().loss()) {
     return true;
   }

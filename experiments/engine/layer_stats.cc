@@ -5,10 +5,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 
 #include <absl/strings/str_join.h>
 #include <absl/strings/str_split.h>
+
+#include "experiments/engine/optimizer.h"
 
 namespace experiments {
 
@@ -27,33 +28,12 @@ LayerStats::LayerStats(const torch::nn::Module& model) {
   for (const auto& item : model.named_parameters(/*recurse=*/true)) {
     if (!item.value().requires_grad()) continue;
     const std::string group = layer_group(item.key());
-    if (groups_.empty() || groups_.back().name != group) {
-      // Parameters of one layer are registered together; a group that reappears is merged.
-      auto it = std::find_if(groups_.begin(), groups_.end(),
-                             [&](const Group& g) { return g.name == group; });
-      if (it == groups_.end()) {
-        groups_.push_back({group, {}, {}});
-      } else {
-        it->parameters.push_back(item.value());
-        continue;
-      }
-    }
-    groups_.back().parameters.push_back(item.value());
+    auto it = std::find_if(groups_.begin(), groups_.end(),
+                           [&](const Group& g) { return g.name == group; });
+    if (it == groups_.end()) it = groups_.insert(groups_.end(), Group{group, {}, {}});
+    it->parameters.push_back(item.value());
   }
 }
-
-namespace {
-
-// sqrt(sum of squares) over the tensors, in float64, read once.
-double norm_of(const std::vector<at::Tensor>& tensors) {
-  at::Tensor sum = at::zeros({}, at::kDouble);
-  for (const auto& t : tensors) {
-    if (t.defined()) sum += t.detach().to(at::kDouble).pow(2).sum().to(at::kCPU);
-  }
-  return std::sqrt(sum.item<double>());
-}
-
-}  // namespace
 
 void LayerStats::before_step(sigma_reparam::StepMetrics& m) {
   at::NoGradGuard no_grad;
@@ -66,8 +46,8 @@ void LayerStats::before_step(sigma_reparam::StepMetrics& m) {
     }
     auto* s = m.add_layer_stat();
     s->set_name(g.name);
-    s->set_grad_norm(norm_of(grads));
-    s->set_param_norm(norm_of(g.before));
+    s->set_grad_norm(global_norm(grads));
+    s->set_param_norm(global_norm(g.before));
   }
 }
 
@@ -78,7 +58,7 @@ void LayerStats::after_step(sigma_reparam::StepMetrics& m) {
     auto& g = groups_[i];
     std::vector<at::Tensor> change;
     for (size_t k = 0; k < g.parameters.size(); ++k) change.push_back(g.parameters[k].detach() - g.before[k]);
-    m.mutable_layer_stat(first + static_cast<int>(i))->set_update_norm(norm_of(change));
+    m.mutable_layer_stat(first + static_cast<int>(i))->set_update_norm(global_norm(change));
     g.before.clear();
   }
 }

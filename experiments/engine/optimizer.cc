@@ -121,13 +121,23 @@ void Optimizer::save(torch::serialize::OutputArchive& archive) const { optimizer
 
 void Optimizer::load(torch::serialize::InputArchive& archive) { optimizer_->load(archive); }
 
-double global_grad_norm(const std::vector<at::Tensor>& parameters) {
-  // Summed as a float64 tensor and read once: one .item() per step instead of one per tensor.
-  at::Tensor sum = at::zeros({}, at::kDouble);
-  for (const auto& p : parameters) {
-    if (p.grad().defined()) sum += p.grad().to(at::kDouble).pow(2).sum();
+double global_norm(const std::vector<at::Tensor>& tensors) {
+  // Summed as a float64 tensor on the tensors' device and read once: one .item() per call
+  // instead of one per tensor.
+  at::Tensor sum;
+  for (const auto& t : tensors) {
+    if (!t.defined()) continue;
+    const at::Tensor term = t.detach().to(at::kDouble).pow(2).sum();
+    sum = sum.defined() ? sum + term : term;
   }
-  return std::sqrt(sum.item<double>());
+  return sum.defined() ? std::sqrt(sum.item<double>()) : 0.0;
+}
+
+double global_grad_norm(const std::vector<at::Tensor>& parameters) {
+  std::vector<at::Tensor> grads;
+  grads.reserve(parameters.size());
+  for (const auto& p : parameters) grads.push_back(p.grad());
+  return global_norm(grads);
 }
 
 void clip_grad_norm(const std::vector<at::Tensor>& parameters, double norm, double max_norm) {

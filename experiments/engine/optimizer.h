@@ -53,6 +53,8 @@ class Optimizer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
 
+// L2 norm of the tensors taken together, summed in float64 and read once (undefined ones skipped).
+double global_norm(const std::vector<at::Tensor>& tensors);
 // Global L2 norm of all gradients (0 for parameters without one).
 double global_grad_norm(const std::vector<at::Tensor>& parameters);
 
