@@ -70,6 +70,13 @@ void judge_collapse_hurts(const SweepSummary& sweep, const std::vector<RunRecord
   c.verdict = loss[1] > loss[0] && experiments::is_better(h, value[0], value[1])
                   ? Verdict::kHeld
                   : Verdict::kNotHeld;
+  c.otherwise = absl::StrFormat(
+      "%s had the collapsed runs' mean final loss been %s the others' %.3f %s their mean %s %s "
+      "the others' %s",
+      c.verdict == Verdict::kHeld ? "not held" : "held",
+      c.verdict == Verdict::kHeld ? "at most" : "above", loss[0],
+      c.verdict == Verdict::kHeld ? "or" : "and", h.label(),
+      c.verdict == Verdict::kHeld ? "no worse than" : "worse than", metric(sweep, value[0]));
 }
 
 // Claim 2: wherever the baseline collapses, the method does not, and trains better.
@@ -102,6 +109,16 @@ void judge_prevents_collapse(const ClaimCheck& check, const SweepSummary& sweep,
   }
   c.ours = absl::StrJoin(parts, "<br>");
   c.verdict = good == lrs ? Verdict::kHeld : good > 0 ? Verdict::kPartly : Verdict::kNotHeld;
+  c.otherwise = good == lrs
+                    ? absl::StrFormat(
+                          "partly or not held had a `%s` seed collapsed (lowest entropy below "
+                          "%.3f) or its mean %s been worse than the baseline's at any of these %d "
+                          "lr",
+                          check.method(), sweep.collapse_line, h.label(), lrs)
+                    : absl::StrFormat(
+                          "held had `%s` neither collapsed nor trained worse at the %d of %d lr "
+                          "where it did",
+                          check.method(), lrs - good, lrs);
 }
 
 // Claim 3: the bound holds for every trained head and for the numeric check.
@@ -125,11 +142,19 @@ void judge_entropy_bound(const std::vector<RunRecord>& runs, bool bound_held, Cl
   c.verdict = heads == 0                 ? Verdict::kNotRun
               : bound_held && below == 0 ? Verdict::kHeld
                                          : Verdict::kNotHeld;
+  if (heads > 0) {
+    c.otherwise = c.verdict == Verdict::kHeld
+                      ? absl::StrFormat(
+                            "not held had one query row of one head fallen below the bound (the "
+                            "closest is %.2g above it) or the numeric check failed",
+                            worst)
+                      : "held had every head been above the bound and the numeric check held";
+  }
 }
 
 // Claim 5: as lr grows the baseline's entropy collapses to ~0 and training diverges.
 void judge_collapse_at_high_lr(const ClaimCheck& check, const SweepSummary& sweep,
-                               ClaimResult& c) {
+                               const std::vector<RunRecord>& runs, ClaimResult& c) {
   c.rule = absl::StrFormat(
       "held: at the highest lr every `%s` seed collapsed and diverged; partly held: every seed "
       "collapsed (entropy below %g%% of log T) but did not diverge; %s",
@@ -155,6 +180,26 @@ void judge_collapse_at_high_lr(const ClaimCheck& check, const SweepSummary& swee
   c.verdict = all_collapsed && top->summary.diverged == top->summary.runs ? Verdict::kHeld
               : all_collapsed                                             ? Verdict::kPartly
                                                                           : Verdict::kNotHeld;
+  // The smallest peak of the loss among the top-lr seeds, against the rule's spike factor.
+  double smallest_peak = 1e300;
+  for (const RunRecord& run : runs) {
+    if (variant_name(run) != check.baseline() || run.result.identity().lr() != top->lr) continue;
+    const auto& curve = run.result.loss_curve();
+    if (curve.first() > 0) smallest_peak = std::min(smallest_peak, curve.highest() / curve.first());
+  }
+  const std::string peak =
+      smallest_peak < 1e300
+          ? absl::StrFormat(" (the mildest seed's loss peaked at %.2fx its first; the rule's spike "
+                            "is %gx)",
+                            smallest_peak, kSpikeFactor)
+          : "";
+  c.otherwise =
+      c.verdict == Verdict::kHeld
+          ? absl::StrFormat("partly held had one seed at lr %g stayed stable%s", top->lr, peak)
+      : c.verdict == Verdict::kPartly
+          ? absl::StrFormat("held had every seed at lr %g also diverged%s", top->lr, peak)
+          : absl::StrFormat("partly held had every seed at lr %g collapsed (%d/%d did)", top->lr,
+                            top->summary.collapsed, top->summary.runs);
 }
 
 // The method at its best lr is within `ratio` of the baseline at its best lr.
@@ -209,6 +254,16 @@ void judge_against_baseline(const ClaimCheck& check, const SweepSummary& sweep, 
       outperforms ? (h.higher_is_better() ? r > check.ratio() : r < 1 / check.ratio())
                   : (h.higher_is_better() ? r >= 1 / check.ratio() : r <= check.ratio());
   c.verdict = ok ? Verdict::kHeld : Verdict::kNotHeld;
+  // The ratio at which the verdict turns: the held side is above it for a higher-is-better
+  // headline, and excludes the threshold itself for OUTPERFORMS_BASELINE.
+  const double threshold = outperforms == h.higher_is_better() ? check.ratio() : 1 / check.ratio();
+  const bool held_above = h.higher_is_better();
+  const char* side = ok ? (held_above ? (outperforms ? "at most" : "below")
+                                      : (outperforms ? "at least" : "above"))
+                        : (held_above ? (outperforms ? "above" : "at least")
+                                      : (outperforms ? "below" : "at most"));
+  c.otherwise = absl::StrFormat("%s had the ratio been %s %.3fx (it is %.3fx)",
+                                ok ? "not held" : "held", side, threshold, r);
 }
 
 // Series sweeps: at some x the baseline fails in at least half of its seeds while the method
@@ -276,6 +331,20 @@ void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vecto
     c.verdict = Verdict::kPartly;
   } else {
     c.verdict = Verdict::kNotHeld;
+  }
+  if (c.verdict == Verdict::kHeld) {
+    c.otherwise = absl::StrFormat(
+        "partly held had one `%s` run failed anywhere (0/%d did); not held had `%s` failed in "
+        "fewer than half its seeds at every %s where `%s` trained",
+        check.method(), method_runs, check.baseline(), x_label, check.method());
+  } else if (baseline_fails) {
+    c.otherwise = absl::StrFormat("held had `%s` trained in the %d of its %d runs that failed",
+                                  check.method(), method_failed, method_runs);
+  } else {
+    c.otherwise = absl::StrFormat(
+        "partly held had `%s` failed in at least half its seeds at some %s where `%s` failed in "
+        "none (no %s separates them)",
+        check.baseline(), x_label, check.method(), x_label);
   }
 }
 
@@ -369,6 +438,35 @@ void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& s
   } else {
     c.verdict = Verdict::kNotHeld;
   }
+  std::vector<std::string> turns;  // what is missing for held, or what would break it
+  if (method.failed > 0) {
+    turns.push_back(absl::StrFormat("none of the %d failed `%s` runs had failed", method.failed,
+                                    check.method()));
+  }
+  if (base.failing_cells == 0) {
+    turns.push_back(absl::StrFormat(
+        "some `%s` cell had failed in at least half its seeds (%d of its %d runs failed, none of "
+        "its %d cells in half)",
+        check.baseline(), base.failed, base.runs, base.cells));
+  }
+  if (!matches) {
+    turns.push_back(absl::StrFormat("`%s`'s mean %s had reached %s of `%s`'s %s", check.method(),
+                                    h.short_label(),
+                                    h.higher_is_better()
+                                        ? absl::StrFormat("1/%.2f", check.ratio())
+                                        : absl::StrFormat("%.2fx", check.ratio()),
+                                    check.reference(), metric(sweep, ref.mean)));
+  }
+  c.otherwise =
+      turns.empty()
+          ? absl::StrFormat(
+                "partly or not held had one of the %d `%s` runs failed, or no `%s` cell failed in "
+                "half its seeds (%d/%d cells did)%s",
+                method.runs, check.method(), check.baseline(), base.failing_cells, base.cells,
+                with_reference ? absl::StrFormat(", or `%s`'s mean fallen short of the reference's",
+                                                 check.method())
+                               : "")
+          : absl::StrCat("held had ", absl::StrJoin(turns, ", and "));
 }
 
 }  // namespace
@@ -446,7 +544,7 @@ ClaimResult judge_claim(const ClaimCheck& check, const SweepSummary& sweep,
       judge_entropy_bound(runs, bound_held, c);
       break;
     case ClaimCheck::COLLAPSE_AT_HIGH_LR:
-      judge_collapse_at_high_lr(check, sweep, c);
+      judge_collapse_at_high_lr(check, sweep, runs, c);
       break;
     case ClaimCheck::MATCHES_BASELINE:
       judge_against_baseline(check, sweep, /*outperforms=*/false, c);
@@ -617,11 +715,13 @@ std::string sweep_markdown(const SweepSummary& sweep) {
 
 std::string claims_markdown(const std::vector<ClaimResult>& claims) {
   std::string md =
-      "| claim | the paper's claim (not our result) | our result | verdict | rule |\n"
-      "|---|---|---|---|---|\n";
+      "| claim | the paper's claim (not our result) | our result | verdict | rule | it would "
+      "have come out otherwise... |\n"
+      "|---|---|---|---|---|---|\n";
   for (const auto& c : claims) {
     absl::StrAppend(&md, "| ", c.claim, " | ", c.paper, " | ", c.ours, " | **",
-                    verdict_name(c.verdict), "** | ", c.rule, " |\n");
+                    verdict_name(c.verdict), "** | ", c.rule, " | ",
+                    c.otherwise.empty() ? "-" : c.otherwise, " |\n");
   }
   return md;
 }

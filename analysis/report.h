@@ -48,6 +48,9 @@ struct ClaimResult {
   std::string paper;  // the paper's claim, in its words (from the sweep file)
   std::string ours;   // what our runs show, with numbers
   std::string rule;   // how the verdict was decided
+  // What the runs would have had to show for another verdict, with this sweep's numbers (e.g.
+  // "not held had the ratio been below 0.87x (it is 0.98x)"); empty when nothing was run.
+  std::string otherwise;
   Verdict verdict = Verdict::kNotRun;
 };
 

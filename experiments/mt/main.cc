@@ -9,6 +9,7 @@
 //   echo "Open the file" | bazel run //experiments:wmt_sigma -- --translate
 #include <ATen/core/grad_mode.h>
 #include <absl/flags/flag.h>
+#include <absl/strings/str_format.h>
 #include <ATen/ATen.h>
 
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "experiments/engine/checkpoint.h"
 #include "experiments/engine/experiment_main.h"
 #include "experiments/engine/spec_io.h"
+#include "experiments/mt/bleu.h"
 #include "experiments/mt/mt_task.h"
 
 ABSL_FLAG(bool, translate, false,
@@ -26,8 +28,36 @@ ABSL_FLAG(bool, translate, false,
           "checkpoint and print them");
 ABSL_FLAG(std::string, input, "-", "with --translate: a file of sentences, or - for stdin");
 ABSL_FLAG(int32_t, beam_size, 0, "with --translate: beam size (0: the spec's mt.decoding)");
+ABSL_FLAG(double, length_penalty, -1,
+          "with --translate: the beam's length penalty (-1: the spec's mt.decoding)");
+ABSL_FLAG(std::string, score_split, "",
+          "with --translate: instead of reading sentences, translate the corpus split `valid` or "
+          "`test` and print its BLEU and chrF beside copying's (to compare decoding settings)");
 
 namespace {
+
+// Translates a whole split of the corpus with the (possibly overridden) decoding and prints its
+// BLEU (sacreBLEU's line), chrF and copying's BLEU.
+int score_split(const sigma_reparam::ExperimentSpec& spec, const std::string& run_dir,
+                const std::string& split) {
+  std::cerr << "loading " << run_dir << " (" << spec.name() << ")..." << std::endl;
+  experiments::MtTask task(spec);
+  experiments::load_model_weights(run_dir, task.model());
+  task.model().eval();
+  at::NoGradGuard no_grad;
+  const datasets::ParallelSplit& pairs =
+      split == "valid" ? task.corpus().valid : task.corpus().test;
+  const std::vector<std::string> hyp = task.translate_lines(pairs.source);
+  const auto& d = spec.mt().decoding();
+  std::cout << split << ", " << hyp.size() << " sentences, beam " << d.beam_size()
+            << ", length penalty " << d.length_penalty() << ":\n  model  "
+            << experiments::bleu_line(experiments::corpus_bleu(hyp, {pairs.target}))
+            << "  chrF = " << absl::StrFormat("%.2f", experiments::corpus_chrf(hyp, pairs.target))
+            << "\n  copy   "
+            << experiments::bleu_line(experiments::corpus_bleu(pairs.source, {pairs.target}))
+            << "\n";
+  return 0;
+}
 
 int translate(const std::string& run_dir) {
   auto spec = experiments::load_spec(run_dir + "/spec.textproto");
@@ -37,6 +67,17 @@ int translate(const std::string& run_dir) {
   }
   if (absl::GetFlag(FLAGS_beam_size) > 0) {
     spec->mutable_mt()->mutable_decoding()->set_beam_size(absl::GetFlag(FLAGS_beam_size));
+  }
+  if (absl::GetFlag(FLAGS_length_penalty) >= 0) {
+    spec->mutable_mt()->mutable_decoding()->set_length_penalty(absl::GetFlag(FLAGS_length_penalty));
+  }
+  const std::string split = absl::GetFlag(FLAGS_score_split);
+  if (!split.empty()) {
+    if (split != "valid" && split != "test") {
+      std::cerr << "error: --score_split=" << split << ": expected valid or test\n";
+      return 2;
+    }
+    return score_split(*spec, run_dir, split);
   }
   const std::string input = absl::GetFlag(FLAGS_input);
   std::ifstream file;

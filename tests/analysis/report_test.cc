@@ -105,6 +105,11 @@ TEST(ReportTest, ClaimsHeldWhenSigmaReparamKeepsItsEntropy) {
   const std::string md = claims_markdown(claims);
   EXPECT_NE(md.find("the paper's claim (not our result)"), std::string::npos);
   EXPECT_NE(md.find("**partly held**"), std::string::npos);
+  // Every judged claim says what would have turned it.
+  EXPECT_NE(md.find("it would have come out otherwise"), std::string::npos);
+  for (const auto& c : claims) EXPECT_FALSE(c.otherwise.empty()) << c.claim;
+  EXPECT_NE(claims[3].otherwise.find("held had every seed at lr"), std::string::npos)
+      << claims[3].otherwise;
 }
 
 TEST(ReportTest, ClaimsNotHeldWhenSigmaReparamCollapsesToo) {
@@ -145,9 +150,11 @@ TEST(ReportTest, MatchesBaselineFollowsTheMetricDirection) {
   auto c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
   EXPECT_EQ(c.verdict, Verdict::kHeld) << c.ours;
   EXPECT_NE(c.ours.find("1.100x"), std::string::npos) << c.ours;
+  EXPECT_EQ(c.otherwise, "not held had the ratio been above 1.150x (it is 1.100x)");
   check.set_ratio(1.05);
   c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
   EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
+  EXPECT_EQ(c.otherwise, "held had the ratio been at most 1.050x (it is 1.100x)");
   // The opposite rule: the method must beat the baseline by more than the ratio. sigma's best
   // (110) is 1.1x the baseline's best (100): the baseline is better, so not held either way
   // round; with the roles swapped, the baseline (100) beats sigma (110) by 1.1x, above 1.05.
@@ -155,6 +162,7 @@ TEST(ReportTest, MatchesBaselineFollowsTheMetricDirection) {
   c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
   EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
   EXPECT_NE(c.rule.find("below 1/1.05 of"), std::string::npos) << c.rule;
+  EXPECT_EQ(c.otherwise, "held had the ratio been below 0.952x (it is 1.100x)");
   check.set_baseline("sigma");
   check.set_method("baseline");
   c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
@@ -202,10 +210,14 @@ TEST(ReportTest, RobustAcrossSettingsNeedsEveryMethodRunToLearn) {
   EXPECT_EQ(c.verdict, Verdict::kHeld) << c.ours;
   EXPECT_NE(c.ours.find("`baseline_b64,baseline_b256`: 4/8 runs failed, 2/4 cells failing"),
             std::string::npos) << c.ours;
+  EXPECT_NE(c.otherwise.find("partly or not held had one of the 8 `sigma_b64,sigma_b256` runs"),
+            std::string::npos) << c.otherwise;
   // Sigma at 0.62 learns but trails the reference (mean 0.68 < 0.72 / 1.02): partly held.
   runs = grid(0.55, 0.62);
   c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
   EXPECT_EQ(c.verdict, Verdict::kPartly) << c.ours;
+  EXPECT_NE(c.otherwise.find("held had `sigma_b64,sigma_b256`'s mean acc had reached 1/1.02"), std::string::npos)
+      << c.otherwise;
   // Sigma fails too (probe at its random init): not held.
   runs = grid(0.55, 0.60);
   c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
