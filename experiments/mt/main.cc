@@ -14,6 +14,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,18 +37,25 @@ ABSL_FLAG(std::string, score_split, "",
 
 namespace {
 
+// The run's model with its checkpoint's weights, in eval mode.
+std::unique_ptr<experiments::MtTask> load_trained(const sigma_reparam::ExperimentSpec& spec,
+                                                  const std::string& run_dir) {
+  std::cerr << "loading " << run_dir << " (" << spec.name() << ")..." << std::endl;
+  auto task = std::make_unique<experiments::MtTask>(spec);
+  experiments::load_model_weights(run_dir, task->model());
+  task->model().eval();
+  return task;
+}
+
 // Translates a whole split of the corpus with the (possibly overridden) decoding and prints its
 // BLEU (sacreBLEU's line), chrF and copying's BLEU.
 int score_split(const sigma_reparam::ExperimentSpec& spec, const std::string& run_dir,
                 const std::string& split) {
-  std::cerr << "loading " << run_dir << " (" << spec.name() << ")..." << std::endl;
-  experiments::MtTask task(spec);
-  experiments::load_model_weights(run_dir, task.model());
-  task.model().eval();
+  auto task = load_trained(spec, run_dir);
   at::NoGradGuard no_grad;
   const datasets::ParallelSplit& pairs =
-      split == "valid" ? task.corpus().valid : task.corpus().test;
-  const std::vector<std::string> hyp = task.translate_lines(pairs.source);
+      split == "valid" ? task->corpus().valid : task->corpus().test;
+  const std::vector<std::string> hyp = task->translate_lines(pairs.source);
   const auto& d = spec.mt().decoding();
   std::cout << split << ", " << hyp.size() << " sentences, beam " << d.beam_size()
             << ", length penalty " << d.length_penalty() << ":\n  model  "
@@ -91,12 +99,9 @@ int translate(const std::string& run_dir) {
   std::istream& in = input == "-" ? std::cin : file;
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  std::cerr << "loading " << run_dir << " (" << spec->name() << ")..." << std::endl;
-  experiments::MtTask task(*spec);
-  experiments::load_model_weights(run_dir, task.model());
-  task.model().eval();
+  auto task = load_trained(*spec, run_dir);
   at::NoGradGuard no_grad;
-  for (const std::string& out : task.translate_lines(lines)) std::cout << out << "\n";
+  for (const std::string& out : task->translate_lines(lines)) std::cout << out << "\n";
   return 0;
 }
 
