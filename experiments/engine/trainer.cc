@@ -301,6 +301,9 @@ void TrainingRun::save_state(int64_t step) {
   next.set_spec_digest(digest_);
   save_checkpoint(dir_, model_, optimizer_, next);
   state_ = std::move(next);
+  // The record names the checkpoint too: a rank killed before it can say FAILED (or the
+  // launcher's SIGKILL after the grace period) leaves a record that resumes from here.
+  write_result(RunResult::RUNNING, step, "");
 }
 
 // FAILED with `reason`, as far as the disk allows: a full disk must not hide the first error.
