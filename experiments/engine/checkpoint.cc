@@ -45,7 +45,7 @@ void save_checkpoint(const std::string& dir, torch::nn::Module& model, const Opt
     bytes.append(static_cast<const char*>(data), size);
     return size;
   });
-  write_atomically(dir + "/checkpoint.pt", bytes);
+  core::write_atomically(dir + "/checkpoint.pt", bytes);
 }
 
 namespace {

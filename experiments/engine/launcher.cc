@@ -71,7 +71,7 @@ void record_failure(const std::string& run_dir, const std::string& reason) {
   }
   result.set_status(sigma_reparam::RunResult::FAILED);
   result.set_reason(full);
-  write_atomically(run_dir + "/result.textproto", to_text(result));
+  core::write_atomically(run_dir + "/result.textproto", to_text(result));
 }
 
 }  // namespace

@@ -13,12 +13,10 @@
 #include <memory>
 #include <string>
 
+#include "core/files.h"
 #include "experiments/spec.pb.h"
 
 namespace experiments {
-
-// Writes `contents` to path.tmp and renames it over `path`.
-void write_atomically(const std::string& path, const std::string& contents);
 
 // Text format of a message.
 std::string to_text(const google::protobuf::Message& message);

@@ -144,7 +144,7 @@ void TrainingRun::open_run_directory() {
     progress_.line("resuming " + dir_ + " at step " + std::to_string(state_.step()) + "/" +
                    std::to_string(total_));
   } else if (writer_) {
-    write_atomically(dir_ + "/spec.textproto", spec_to_text(spec_));
+    core::write_atomically(dir_ + "/spec.textproto", spec_to_text(spec_));
     std::ofstream(metrics_path, std::ios::trunc);
     std::remove((dir_ + "/checkpoint.pt").c_str());
   }
@@ -175,7 +175,7 @@ void TrainingRun::write_result(RunResult::Status status, int64_t step, const std
   for (const auto& e : state_.lowest_entropy()) overall = std::min(overall, e.mean());
   if (state_.lowest_entropy_size() > 0) result_.set_min_entropy(overall);
   result_.set_wall_seconds(wall());
-  if (writer_) write_atomically(dir_ + "/result.textproto", to_text(result_));
+  if (writer_) core::write_atomically(dir_ + "/result.textproto", to_text(result_));
 }
 
 void TrainingRun::write_metrics(const StepMetrics& m) {
