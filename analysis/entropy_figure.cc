@@ -15,6 +15,8 @@ EntropySeries entropy_series(const RunRecord& run) {
     if (!std::isfinite(m.loss())) continue;
     s.step.push_back(static_cast<PLFLT>(m.step()));
     s.loss.push_back(m.loss());
+    if (m.entropy_size() == 0) continue;
+    s.entropy_step.push_back(static_cast<PLFLT>(m.step()));
     if (s.entropy.size() < static_cast<size_t>(m.entropy_size()))
       s.entropy.resize(m.entropy_size());
     if (s.layer_names.size() < static_cast<size_t>(m.entropy_size()))
@@ -36,9 +38,9 @@ EntropySeries entropy_series(const RunRecord& run) {
     stack_of[l] = static_cast<int>(it - stacks.begin());
   }
   if (stacks.size() > 1) {
-    std::vector<std::vector<double>> lowest(stacks.size(), std::vector<double>(s.step.size(), INFINITY));
+    std::vector<std::vector<double>> lowest(stacks.size(), std::vector<double>(s.entropy_step.size(), INFINITY));
     for (size_t l = 0; l < s.entropy.size(); ++l) {
-      for (size_t i = 0; i < s.entropy[l].size() && i < s.step.size(); ++i) {
+      for (size_t i = 0; i < s.entropy[l].size() && i < s.entropy_step.size(); ++i) {
         lowest[stack_of[l]][i] = std::min(lowest[stack_of[l]][i], s.entropy[l][i]);
       }
     }
@@ -122,8 +124,8 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
       pls.col0(line_colour(i));
       pls.width(2);
       pls.lsty(line_style(i));
-      pls.line(static_cast<PLINT>(series[i].step.size()), series[i].step.data(),
-               series[i].entropy[l].data());
+      const size_t n = std::min(series[i].entropy_step.size(), series[i].entropy[l].size());
+      pls.line(static_cast<PLINT>(n), series[i].entropy_step.data(), series[i].entropy[l].data());
       pls.lsty(1);
       pls.width(1);
     }

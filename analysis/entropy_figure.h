@@ -13,6 +13,9 @@ namespace analysis {
 struct EntropySeries {
   std::string label;
   std::vector<double> step, loss;
+  // Not every logged line carries entropies (e.g. the per-step lines of layer diagnostics):
+  // entropy[l][i] is at step entropy_step[i].
+  std::vector<double> entropy_step;
   std::vector<std::vector<double>> entropy;  // [layer][point]
   std::vector<std::string> layer_names;      // [layer] "encoder self-attention layer 0"
   double log_t = 0;  // uniform attention's entropy over the visible keys (0: unknown)

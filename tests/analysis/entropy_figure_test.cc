@@ -60,6 +60,22 @@ TEST(EntropyFigureTest, SeriesFromRunRecords) {
   EXPECT_EQ(s.layer_names[1], "encoder self-attention layer 1");
 }
 
+// Lines without entropies (the per-step lines of layer diagnostics) are in the loss curve only:
+// each entropy keeps the step it was logged at.
+TEST(EntropyFigureTest, EntropiesKeepTheirStepsWhenSomeLinesHaveNone) {
+  RunRecord run = fake_run("diag", /*diverged=*/false);
+  sigma_reparam::StepMetrics bare;
+  bare.set_step(5);
+  bare.set_loss(2.5);
+  run.metrics.insert(run.metrics.begin(), bare);
+  const EntropySeries s = entropy_series(run);
+  ASSERT_EQ(s.step.size(), 6u);
+  ASSERT_EQ(s.entropy_step.size(), 5u);
+  ASSERT_EQ(s.entropy[1].size(), 5u);
+  EXPECT_DOUBLE_EQ(s.entropy_step[0], 10);
+  EXPECT_DOUBLE_EQ(s.entropy[1][4], 2.8 - 1.5);
+}
+
 TEST(EntropyFigureTest, WritesPngAndSvg) {
   std::vector<EntropySeries> series = {entropy_series(fake_run("baseline", false)),
                                        entropy_series(fake_run("sigma_reparam", false))};
