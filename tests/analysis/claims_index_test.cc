@@ -66,7 +66,7 @@ TEST(ClaimsIndexTest, TheTableLinksEachSection) {
   const std::string table = claims_table(claims_of_report(kReport), "report/REPORT.md");
   EXPECT_NE(table.find("| 5 | entropy collapses at high LR | **partly held** | [Entropy collapse "
                        "in a small ViT (Fashion-MNIST)](report/REPORT.md#entropy-collapse-in-a-"
-                       "small-vit-fashion-mnist) (runs of 2026-11-29) |"),
+                       "small-vit-fashion-mnist) (kept from the report of 2026-11-29) |"),
             std::string::npos)
       << table;
 }

@@ -3,8 +3,8 @@
 // its 600 steps, plain post-LN fails (diverges, collapses, or its validation loss stays at the
 // unigram plateau) in at least 2 of 3 seeds, while σReparam + post-LN trains in all 3: it
 // completes, keeps its attention above the collapse line and gets below the plateau. The depth is
-// the sweep's shallowest (6L-6L), where plain post-LN already fails here (README.md,
-// "Translation").
+// the sweep's shallowest (6L-6L), where plain post-LN already fails here (docs/results.md,
+// "Deep post-LN translation").
 #include <gtest/gtest.h>
 
 #include <string>

@@ -8,7 +8,7 @@
 // plateau only after step 100, which is why the budget is not smaller. The main spec's model
 // (6 blocks of width 128), 2 threads, on a corpus of the default's kind with sentences of up
 // to 8 words, which the test writes (about 10 s). The comparison with the AdamW + warmup
-// baseline needs the sweep's or the main run's budget (README.md, "Speech recognition"): this
+// baseline needs the sweep's or the main run's budget (docs/experiments.md, "Speech recognition"): this
 // early the baseline has not left the plateau yet.
 #include <gtest/gtest.h>
 
