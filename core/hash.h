@@ -3,6 +3,7 @@
 //
 //   uint64_t h = core::fnv1a64("part one");
 //   h = core::fnv1a64("part two", h);   // continues the same hash
+//   uint64_t seed = core::mix_seed(run_seed, step);   // a seed derived from two values
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,15 @@ inline uint64_t fnv1a64(const std::string& s, uint64_t h = kFnvOffsetBasis) {
     h *= 1099511628211ull;
   }
   return h;
+}
+
+// A 64-bit mix of two values (splitmix64's finaliser), for deriving seeds: the seed of a step
+// from the run's seed, of an epoch's permutation, of a rank's dropout masks.
+inline uint64_t mix_seed(uint64_t a, uint64_t b) {
+  uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
 }
 
 }  // namespace core

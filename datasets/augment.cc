@@ -1,5 +1,7 @@
 #include "datasets/augment.h"
 
+#include "core/hash.h"
+
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/util/Exception.h>
@@ -8,13 +10,6 @@
 #include <cmath>
 
 namespace datasets {
-
-uint64_t mix_seed(uint64_t a, uint64_t b) {
-  uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 at::Generator make_generator(uint64_t seed) {
   return at::make_generator<at::CPUGeneratorImpl>(seed);
@@ -31,7 +26,7 @@ at::Tensor EpochBatcher::indices(int64_t step) {
   TORCH_CHECK(step >= 1, "EpochBatcher: steps are 1-based, got ", step);
   const int64_t epoch = (step - 1) / steps_per_epoch_;
   if (epoch != cached_epoch_) {
-    at::Generator gen = make_generator(mix_seed(seed_, static_cast<uint64_t>(epoch)));
+    at::Generator gen = make_generator(core::mix_seed(seed_, static_cast<uint64_t>(epoch)));
     permutation_ = at::randperm(examples_, gen, at::kLong);
     cached_epoch_ = epoch;
   }

@@ -11,9 +11,6 @@
 
 namespace datasets {
 
-// A 64-bit mix of two values (splitmix64), for deriving seeds.
-uint64_t mix_seed(uint64_t a, uint64_t b);
-
 // A CPU generator seeded with `seed`.
 at::Generator make_generator(uint64_t seed);
 

@@ -42,13 +42,4 @@ double softmax_entropy(const std::vector<double>& z) {
   return std::log(sum) - weighted / sum;
 }
 
-double centred_norm(const std::vector<double>& z) {
-  double mean = 0;
-  for (double v : z) mean += v;
-  mean /= static_cast<double>(z.size());
-  double sq = 0;
-  for (double v : z) sq += (v - mean) * (v - mean);
-  return std::sqrt(sq);
-}
-
 }  // namespace sigma

@@ -25,7 +25,4 @@ std::vector<double> attaining_logits(double s, int64_t T);
 // Entropy (nats) of softmax(z), computed stably; z must be non-empty.
 double softmax_entropy(const std::vector<double>& z);
 
-// ||z - mean(z)||_2.
-double centred_norm(const std::vector<double>& z);
-
 }  // namespace sigma

@@ -262,6 +262,5 @@ void DataParallel::check_replicas_agree(const torch::nn::Module& module) {
   }
 }
 
-void DataParallel::barrier() { impl_->wait(impl_->group->barrier(), "barrier"); }
 
 }  // namespace experiments

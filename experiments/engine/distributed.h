@@ -77,7 +77,6 @@ class DataParallel {
   // Throws, naming the first differing tensor, unless every rank holds bit-identical
   // parameters and buffers: the data-parallel invariant.
   void check_replicas_agree(const torch::nn::Module& module);
-  void barrier();
 
  private:
   struct Impl;

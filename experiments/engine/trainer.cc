@@ -1,5 +1,7 @@
 #include "experiments/engine/trainer.h"
 
+#include "core/hash.h"
+
 #include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <google/protobuf/util/json_util.h>
@@ -15,7 +17,6 @@
 #include <stdexcept>
 
 #include "core/format.h"
-#include "datasets/augment.h"
 #include "experiments/engine/layer_stats.h"
 #include "experiments/engine/metric_format.h"
 #include "experiments/engine/optimizer.h"
@@ -316,11 +317,11 @@ void TrainingRun::record_failure(const std::string& reason) {
 
 TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   const auto& run = spec_.run();
-  const uint64_t step_seed = datasets::mix_seed(static_cast<uint64_t>(run.seed()), step);
+  const uint64_t step_seed = core::mix_seed(static_cast<uint64_t>(run.seed()), step);
   // Each rank its own dropout masks; rank 0 (and a run alone) the same as ever.
   at::manual_seed(parallel_ == nullptr || parallel_->rank() == 0
                       ? step_seed
-                      : datasets::mix_seed(step_seed, parallel_->rank()));
+                      : core::mix_seed(step_seed, parallel_->rank()));
   model_.train();
   const bool log_step = step == 1 || step % run.log_interval() == 0 || step == total_;
   const bool eval_step = step == total_ || (run.eval_interval() > 0 && step % run.eval_interval() == 0);

@@ -1,5 +1,7 @@
 #include "experiments/lm/lm_task.h"
 
+#include "core/hash.h"
+
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -111,7 +113,7 @@ int64_t LmTask::examples_per_epoch() const {
 Task::Output LmTask::train_forward(int64_t step, models::AttentionObservation* observation) {
   const int64_t B = spec_.data().batch_size(), context = spec_.lm().context();
   at::Generator gen = datasets::make_generator(
-      datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x7E47ull, step));
+      core::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x7E47ull, step));
   // Data parallel: this rank's windows of the global batch.
   at::Tensor starts = shard_rows(at::randint(0, train_.size(0) - context, {B}, gen, at::kLong));
   const int64_t rows = starts.size(0);

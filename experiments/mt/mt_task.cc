@@ -1,5 +1,7 @@
 #include "experiments/mt/mt_task.h"
 
+#include "core/hash.h"
+
 #include <ATen/ATen.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
@@ -248,7 +250,7 @@ void MtTask::make_batch(const EncodedSplit& split, const std::vector<int64_t>& i
 Task::Output MtTask::train_forward(int64_t step, models::AttentionObservation* observation) {
   // Pairs of similar length (train_ is sorted by length).
   at::Generator gen = datasets::make_generator(
-      datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x3A7ull, step));
+      core::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x3A7ull, step));
   // Data parallel: this rank's pairs of the global batch.
   const std::vector<int64_t> index = shard_rows(datasets::length_bucketed_batch(
       static_cast<int64_t>(train_.source.size()), spec_.data().batch_size(), gen));

@@ -1,5 +1,7 @@
 #include "experiments/simclr/simclr_task.h"
 
+#include "core/hash.h"
+
 #include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 #include <absl/strings/str_cat.h>
@@ -97,7 +99,7 @@ at::Tensor SimclrTask::views(const at::Tensor& indices, uint64_t seed, int64_t s
   // from; Fashion-MNIST: the whole image.
   at::Tensor source = folder() ? folder_train_->eval_batch(indices, 256.0 / 224.0, /*normalize=*/false)
                                : train_.images.index_select(0, indices);
-  at::Generator gen = datasets::make_generator(datasets::mix_seed(seed ^ 0x51C1Aull, step));
+  at::Generator gen = datasets::make_generator(core::mix_seed(seed ^ 0x51C1Aull, step));
   at::Tensor v1 = datasets::augment_view(source, augment_, S, gen);
   at::Tensor v2 = datasets::augment_view(source, augment_, S, gen);
   return normalize(at::cat({v1, v2}, 0));

@@ -233,7 +233,7 @@ void SpeechTask::make_batch(const SpeechData& data, const std::vector<int64_t>& 
 Task::Output SpeechTask::train_forward(int64_t step, models::AttentionObservation* observation) {
   // Utterances of similar length (train_ is sorted by length).
   at::Generator gen = datasets::make_generator(
-      datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x5BEEull, step));
+      core::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0x5BEEull, step));
   // Data parallel: this rank's utterances of the global batch (its own SpecAugment masks).
   const std::vector<int64_t> index = shard_rows(datasets::length_bucketed_batch(
       static_cast<int64_t>(train_.size()), spec_.data().batch_size(), gen));

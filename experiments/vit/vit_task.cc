@@ -1,5 +1,7 @@
 #include "experiments/vit/vit_task.h"
 
+#include "core/hash.h"
+
 #include <ATen/ATen.h>
 #include <torch/nn/functional/loss.h>
 
@@ -66,7 +68,7 @@ Task::Output VitTask::train_forward(int64_t step, models::AttentionObservation* 
   const auto& data = spec_.data();
   at::Tensor idx = batcher_->indices(step);
   at::Generator gen = datasets::make_generator(
-      datasets::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0xDA7Aull, step));
+      core::mix_seed(static_cast<uint64_t>(spec_.run().seed()) ^ 0xDA7Aull, step));
   at::Tensor images, labels;
   if (folder_train_) {
     // The DeiT recipe's random resized crop (area 8-100%) and flip. Data parallel: each rank

@@ -1,5 +1,6 @@
 // Deterministic batching and augmentation (datasets/augment.h).
 #include "datasets/augment.h"
+#include "core/hash.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -53,9 +54,9 @@ TEST(AugmentTest, CropIsAShiftOfThePaddedImageAndFlipMirrors) {
 }
 
 TEST(AugmentTest, MixSeedSeparatesNeighbours) {
-  EXPECT_NE(mix_seed(0, 1), mix_seed(0, 2));
-  EXPECT_NE(mix_seed(1, 0), mix_seed(0, 1));
-  EXPECT_EQ(mix_seed(5, 9), mix_seed(5, 9));
+  EXPECT_NE(core::mix_seed(0, 1), core::mix_seed(0, 2));
+  EXPECT_NE(core::mix_seed(1, 0), core::mix_seed(0, 1));
+  EXPECT_EQ(core::mix_seed(5, 9), core::mix_seed(5, 9));
 }
 
 // The SimCLR views (augment_view): deterministic in the generator's seed, pixels stay in [0, 1],
@@ -64,8 +65,8 @@ TEST(AugmentViewTest, DeterministicInTheSeedAndInRange) {
   at::manual_seed(0);
   at::Tensor images = at::rand({6, 1, 28, 28});
   ViewAugment o;
-  at::Generator g1 = make_generator(mix_seed(5, 1)), g2 = make_generator(mix_seed(5, 1)),
-                g3 = make_generator(mix_seed(5, 2));
+  at::Generator g1 = make_generator(core::mix_seed(5, 1)), g2 = make_generator(core::mix_seed(5, 1)),
+                g3 = make_generator(core::mix_seed(5, 2));
   at::Tensor a = augment_view(images, o, 28, g1), b = augment_view(images, o, 28, g2),
              c = augment_view(images, o, 28, g3);
   EXPECT_EQ(a.sizes(), images.sizes());
