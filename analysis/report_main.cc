@@ -27,6 +27,8 @@
 #include <sstream>
 
 #include "analysis/layer_diagnostics.h"
+
+#include "core/files.h"
 #include "analysis/report.h"
 #include "analysis/run_reader.h"
 #include "analysis/series.h"
@@ -45,12 +47,7 @@ ABSL_FLAG(bool, bound_held, true, "whether //analysis:entropy_bound's numeric ch
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_file(const std::string& path) { return core::try_read_file(path).value_or(""); }
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");

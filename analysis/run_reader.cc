@@ -1,5 +1,7 @@
 #include "analysis/run_reader.h"
 
+#include "core/files.h"
+
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 #include <google/protobuf/text_format.h>
@@ -22,11 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 
 absl::StatusOr<std::string> read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::optional<std::string> text = core::try_read_file(path);
+  if (!text) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+  return *std::move(text);
 }
 
 absl::Status parse_text(const std::string& path, google::protobuf::Message* message) {

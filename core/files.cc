@@ -12,13 +12,19 @@
 
 namespace core {
 
-std::string read_file(const std::string& path) {
+std::optional<std::string> try_read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read (" + std::strerror(errno) + ")");
+  if (!in) return std::nullopt;
   std::ostringstream out;
   out << in.rdbuf();
-  if (in.bad()) throw std::runtime_error(path + ": read failed");
+  if (in.bad()) return std::nullopt;
   return out.str();
+}
+
+std::string read_file(const std::string& path) {
+  std::optional<std::string> bytes = try_read_file(path);
+  if (!bytes) throw std::runtime_error(path + ": cannot read (" + std::strerror(errno) + ")");
+  return *std::move(bytes);
 }
 
 void write_atomically(const std::string& path, const std::string& contents) {

@@ -4,9 +4,14 @@
 //   core::write_atomically("runs/x/result.textproto", text);   // path.tmp, fsync, rename
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace core {
+
+// The bytes of `path`, or nothing when it cannot be opened (callers name the file in their own
+// terms: "cannot read spec file", ...).
+std::optional<std::string> try_read_file(const std::string& path);
 
 // The bytes of `path`; throws std::runtime_error "<path>: cannot read (<errno text>)".
 std::string read_file(const std::string& path);

@@ -3,10 +3,12 @@
 //
 //   uint64_t h = core::fnv1a64("part one");
 //   h = core::fnv1a64("part two", h);   // continues the same hash
+//   std::string key = core::hex64(h);                  // "1f0a..." (16 digits)
 //   uint64_t seed = core::mix_seed(run_seed, step);   // a seed derived from two values
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace core {
@@ -20,6 +22,13 @@ inline uint64_t fnv1a64(const std::string& s, uint64_t h = kFnvOffsetBasis) {
     h *= 1099511628211ull;
   }
   return h;
+}
+
+// `h` as 16 lower-case hex digits, e.g. a cache key or a spec's fingerprint.
+inline std::string hex64(uint64_t h) {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
+  return hex;
 }
 
 // A 64-bit mix of two values (splitmix64's finaliser), for deriving seeds: the seed of a step

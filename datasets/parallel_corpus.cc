@@ -1,5 +1,7 @@
 #include "datasets/parallel_corpus.h"
 
+#include "core/files.h"
+
 #include <cstdio>
 
 #include <algorithm>
@@ -17,11 +19,9 @@ namespace datasets {
 namespace {
 
 std::string read_binary(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::optional<std::string> bytes = core::try_read_file(path);
+  if (!bytes) throw std::runtime_error(path + ": cannot read");
+  return *std::move(bytes);
 }
 
 uint32_t load_u32(const std::string& bytes, size_t at, bool big_endian) {
@@ -221,9 +221,7 @@ ParallelCorpus build_parallel_corpus(const std::string& name,
     }
     h = core::fnv1a64("\xFF", h);  // split boundary
   }
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
-  c.fingerprint = hex;
+  c.fingerprint = core::hex64(h);
   return c;
 }
 

@@ -1,5 +1,7 @@
 #include "datasets/speech_synth.h"
 
+#include "core/files.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -49,10 +51,7 @@ const char* const kTrainVariants[] = {"m1", "m2", "m3", "m4", "m5", "f1", "f2", 
 const char* const kHeldOutVariants[] = {"m6", "m7", "f4", "f5", "klatt3"};
 
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return core::try_read_file(path.string()).value_or("");
 }
 
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

@@ -1,5 +1,7 @@
 #include "datasets/text_corpus.h"
 
+#include "core/files.h"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -94,11 +96,9 @@ int64_t count_words(const std::string& text) {
 }
 
 std::string read_utf8_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read (missing or unreadable)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::optional<std::string> bytes = core::try_read_file(path);
+  if (!bytes) throw std::runtime_error(path + ": cannot read (missing or unreadable)");
+  std::string text = *std::move(bytes);
   if (count_words(text) == 0) throw std::runtime_error(path + ": empty (no words)");
   const int64_t bad = invalid_utf8_offset(text);
   if (bad >= 0) {

@@ -1,5 +1,7 @@
 #include "datasets/tokenizer.h"
 
+#include "core/files.h"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,12 +33,7 @@ std::string temp_path(const std::string& tag) {
       .string();
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string slurp(const std::string& path) { return core::try_read_file(path).value_or(""); }
 
 // Runs a SentencePiece tool with stdout to `out_path` (if set); throws with its stderr on failure.
 void run_tool(std::vector<std::string> args, const std::string& out_path = "") {
@@ -102,8 +99,7 @@ std::string tokenizer_cache_name(const std::string& corpus, const std::string& t
                                  const TokenizerOptions& options) {
   uint64_t h = core::fnv1a64(train_text);
   h = core::fnv1a64(options.model_type + "/" + std::to_string(options.vocab_size) + "/sp0.1.97/v1", h);
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
+  const std::string hex = core::hex64(h);
   std::string safe;
   for (char c : corpus) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
   return safe + "_" + options.model_type + std::to_string(options.vocab_size) + "_" + hex +

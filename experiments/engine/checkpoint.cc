@@ -1,5 +1,7 @@
 #include "experiments/engine/checkpoint.h"
 
+#include "core/files.h"
+
 #include <sys/stat.h>
 #include <torch/serialize/archive.h>
 
@@ -115,11 +117,9 @@ sigma_reparam::TrainerState load_checkpoint(const std::string& dir, torch::nn::M
 
 std::string read_checkpoint_bytes(const std::string& dir) {
   const std::string path = checkpoint_path(dir, "no checkpoint to resume from");
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (!in) throw std::runtime_error(path + ": cannot read");
-  return bytes.str();
+  std::optional<std::string> bytes = core::try_read_file(path);
+  if (!bytes) throw std::runtime_error(path + ": cannot read");
+  return *std::move(bytes);
 }
 
 sigma_reparam::TrainerState load_checkpoint_bytes(const std::string& bytes,

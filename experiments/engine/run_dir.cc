@@ -1,5 +1,7 @@
 #include "experiments/engine/run_dir.h"
 
+#include "core/files.h"
+
 #include <google/protobuf/text_format.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -71,11 +73,9 @@ void make_dirs(const std::string& path) {
 
 absl::StatusOr<sigma_reparam::RunResult> load_result(const std::string& run_dir) {
   const std::string path = run_dir + "/result.textproto";
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(path + ": cannot read");
-  std::stringstream stream;
-  stream << in.rdbuf();
-  const std::string text = stream.str();
+  const std::optional<std::string> bytes = core::try_read_file(path);
+  if (!bytes) return absl::NotFoundError(path + ": cannot read");
+  const std::string& text = *bytes;
   sigma_reparam::RunResult result;
   const bool parsed = google::protobuf::TextFormat::ParseFromString(text, &result);
   // Records of the format before named metrics carry fields that are now reserved (the parser

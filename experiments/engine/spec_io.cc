@@ -1,5 +1,7 @@
 #include "experiments/engine/spec_io.h"
 
+#include "core/files.h"
+
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 #include <google/protobuf/descriptor.h>
@@ -185,15 +187,13 @@ std::string folder_of(const std::string& path) {
 // Reads `path` and the chain of bases below it; `chain` holds the files above it.
 absl::StatusOr<ExperimentSpec> load_spec_file(const std::string& path,
                                               std::vector<std::string>& chain) {
-  std::ifstream in(path);
-  if (!in) {
+  const std::optional<std::string> text = core::try_read_file(path);
+  if (!text) {
     if (chain.empty()) return absl::NotFoundError(absl::StrCat(path, ": cannot read spec file"));
     return absl::NotFoundError(absl::StrCat(chain.back(), ": base: cannot read spec file ", path,
                                             " (chain: ", absl::StrJoin(chain, " -> "), ")"));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<ExperimentSpec> spec = parse_spec(text.str(), path);
+  absl::StatusOr<ExperimentSpec> spec = parse_spec(*text, path);
   if (!spec.ok() || !spec->has_base()) return spec;
   const std::string base = spec->base()[0] == '/' ? spec->base() : folder_of(path) + spec->base();
   chain.push_back(path);
@@ -337,10 +337,7 @@ std::string spec_digest(const ExperimentSpec& spec) {
   copy.mutable_run()->clear_device();
   std::string text;
   pb::TextFormat::Printer().PrintToString(copy, &text);
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx",
-                static_cast<unsigned long long>(core::fnv1a64(text)));
-  return hex;
+  return core::hex64(core::fnv1a64(text));
 }
 
 }  // namespace experiments

@@ -1,5 +1,7 @@
 #include "experiments/engine/sweep.h"
 
+#include "core/files.h"
+
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 #include <google/protobuf/text_format.h>
@@ -29,12 +31,10 @@ bool valid_name(const std::string& name) {
 }  // namespace
 
 absl::StatusOr<SweepSpec> load_sweep(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read sweep file"));
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::optional<std::string> text = core::try_read_file(path);
+  if (!text) return absl::NotFoundError(absl::StrCat(path, ": cannot read sweep file"));
   SweepSpec sweep;
-  absl::Status parsed = parse_text_message(text.str(), path, &sweep);
+  absl::Status parsed = parse_text_message(*text, path, &sweep);
   if (!parsed.ok()) return parsed;
   std::vector<std::string> problems;
   if (!valid_name(sweep.name())) {
