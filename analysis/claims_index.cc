@@ -110,8 +110,8 @@ absl::StatusOr<std::string> replace_between_markers(const std::string& text,
   const size_t body = text.find('\n', begin);
   const size_t end = text.find(kEndMarker, begin);
   if (body == std::string::npos || end == std::string::npos) {
-    return absl::NotFoundError(absl::StrCat("no line \"", kEndMarker, "\" after \"",
-                                            kBeginMarker, "\""));
+    return absl::NotFoundError(
+        absl::StrCat("no line \"", kEndMarker, "\" after \"", kBeginMarker, "\""));
   }
   return absl::StrCat(text.substr(0, body + 1), block, text.substr(end));
 }

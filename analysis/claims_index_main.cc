@@ -24,8 +24,10 @@ int main(int argc, char** argv) {
     const std::string readme = core::resolve_input(absl::GetFlag(FLAGS_readme));
     const auto rows = analysis::claims_of_report(core::read_file(report));
     if (rows.empty()) {
-      std::fprintf(stderr, "error: %s has no claims table (\"### The paper's claims beside our "
-                   "results\"); run bazel run //tools:reproduce first\n", report.c_str());
+      std::fprintf(stderr,
+                   "error: %s has no claims table (\"### The paper's claims beside our "
+                   "results\"); run bazel run //tools:reproduce first\n",
+                   report.c_str());
       return 1;
     }
     const std::string old_text = core::read_file(readme);
@@ -38,8 +40,10 @@ int main(int argc, char** argv) {
     }
     if (absl::GetFlag(FLAGS_check)) {
       if (*new_text == old_text) return 0;
-      std::fprintf(stderr, "%s: its claims table is not that of %s; run bazel run "
-                   "//analysis:claims_index\n", readme.c_str(), report.c_str());
+      std::fprintf(stderr,
+                   "%s: its claims table is not that of %s; run bazel run "
+                   "//analysis:claims_index\n",
+                   readme.c_str(), report.c_str());
       return 1;
     }
     if (*new_text != old_text) core::write_atomically(readme, *new_text);

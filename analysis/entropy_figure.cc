@@ -24,7 +24,8 @@ EntropySeries entropy_series(const RunRecord& run) {
     for (int l = 0; l < m.entropy_size(); ++l) {
       const auto& e = m.entropy(l);
       s.entropy[l].push_back(e.mean());
-      s.layer_names[l] = e.stack() + " " + e.kind() + "-attention layer " + std::to_string(e.layer());
+      s.layer_names[l] =
+          e.stack() + " " + e.kind() + "-attention layer " + std::to_string(e.layer());
     }
   }
   s.log_t = uniform_attention_entropy(run);
@@ -38,7 +39,8 @@ EntropySeries entropy_series(const RunRecord& run) {
     stack_of[l] = static_cast<int>(it - stacks.begin());
   }
   if (stacks.size() > 1) {
-    std::vector<std::vector<double>> lowest(stacks.size(), std::vector<double>(s.entropy_step.size(), INFINITY));
+    std::vector<std::vector<double>> lowest(stacks.size(),
+                                            std::vector<double>(s.entropy_step.size(), INFINITY));
     for (size_t l = 0; l < s.entropy.size(); ++l) {
       for (size_t i = 0; i < s.entropy[l].size() && i < s.entropy_step.size(); ++i) {
         lowest[stack_of[l]][i] = std::min(lowest[stack_of[l]][i], s.entropy[l][i]);

@@ -108,7 +108,8 @@ std::string layer_diagnostics_markdown(const std::vector<RunRecord>& runs) {
       "moved: the sum over those steps of ||update|| / ||parameters|| of a layer, the largest "
       "and the smallest over every layer.\n\n| variant | runs |",
       rows.front().steps);
-  for (const auto& s : stacks) absl::StrAppend(&md, " ", s, " grad, lowest layer | ", s, " grad, highest layer |");
+  for (const auto& s : stacks)
+    absl::StrAppend(&md, " ", s, " grad, lowest layer | ", s, " grad, highest layer |");
   absl::StrAppend(&md, " largest move | smallest move |\n|---|---|");
   for (size_t i = 0; i < stacks.size(); ++i) absl::StrAppend(&md, "---|---|");
   absl::StrAppend(&md, "---|---|\n");

@@ -38,10 +38,10 @@ void line_legend(plstream& pls, const std::vector<std::string>& labels, int posi
   }
   PLFLT width, height;
   pls.legend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             (position & PL_POSITION_OUTSIDE) ? position : position | PL_POSITION_INSIDE, 0.02, 0.04, 0.1, 0, 1, 1, 0, 0, n, opt.data(), 1.0, 0.9,
-             2.0, 0.0, text_col.data(), text.data(), nullptr, nullptr, nullptr, nullptr,
-             line_col.data(), line_style.data(), line_width.data(), nullptr, nullptr, nullptr,
-             nullptr);
+             (position & PL_POSITION_OUTSIDE) ? position : position | PL_POSITION_INSIDE, 0.02,
+             0.04, 0.1, 0, 1, 1, 0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_col.data(),
+             text.data(), nullptr, nullptr, nullptr, nullptr, line_col.data(), line_style.data(),
+             line_width.data(), nullptr, nullptr, nullptr, nullptr);
 }
 
 }  // namespace analysis

@@ -136,8 +136,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::vector<analysis::EntropySeries> series;
-  std::vector<std::string> dirs =
-      absl::StrSplit(absl::GetFlag(FLAGS_runs), ',', absl::SkipEmpty());
+  std::vector<std::string> dirs = absl::StrSplit(absl::GetFlag(FLAGS_runs), ',', absl::SkipEmpty());
   if (!absl::GetFlag(FLAGS_curves_from).empty()) {
     auto picked = pick_runs(core::workspace_path(absl::GetFlag(FLAGS_curves_from)), false);
     if (!picked.ok()) {

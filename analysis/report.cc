@@ -54,8 +54,8 @@ void judge_collapse_hurts(const SweepSummary& sweep, const std::vector<RunRecord
     ++n[is_collapsed];
   }
   if (n[0] == 0 || n[1] == 0) {
-    c.ours = absl::StrFormat("%d collapsed and %d other completed runs: nothing to compare", n[1],
-                             n[0]);
+    c.ours =
+        absl::StrFormat("%d collapsed and %d other completed runs: nothing to compare", n[1], n[0]);
     c.verdict = Verdict::kNotRun;
     return;
   }
@@ -103,7 +103,8 @@ void judge_prevents_collapse(const ClaimCheck& check, const SweepSummary& sweep,
         s->summary.runs, s->summary.min_entropy_mean, metric(sweep, s->summary.headline_mean)));
   }
   if (lrs == 0) {
-    c.ours = absl::StrCat("`", check.baseline(), "` collapsed at no lr of the sweep: nothing to prevent");
+    c.ours = absl::StrCat("`", check.baseline(),
+                          "` collapsed at no lr of the sweep: nothing to prevent");
     c.verdict = Verdict::kNotRun;
     return;
   }
@@ -164,7 +165,8 @@ void judge_collapse_at_high_lr(const ClaimCheck& check, const SweepSummary& swee
     const SweepCell* b = sweep.cell(check.baseline(), lr);
     if (b != nullptr) parts.push_back(absl::StrFormat("%g: %.3f", lr, b->summary.min_entropy_mean));
   }
-  const SweepCell* top = sweep.lrs.empty() ? nullptr : sweep.cell(check.baseline(), sweep.lrs.back());
+  const SweepCell* top =
+      sweep.lrs.empty() ? nullptr : sweep.cell(check.baseline(), sweep.lrs.back());
   if (top == nullptr) {
     c.verdict = Verdict::kNotRun;
     c.ours = absl::StrCat("no `", check.baseline(), "` runs");
@@ -189,9 +191,10 @@ void judge_collapse_at_high_lr(const ClaimCheck& check, const SweepSummary& swee
   }
   const std::string peak =
       smallest_peak < 1e300
-          ? absl::StrFormat(" (the mildest seed's loss peaked at %.2fx its first; the rule's spike "
-                            "is %gx)",
-                            smallest_peak, kSpikeFactor)
+          ? absl::StrFormat(
+                " (the mildest seed's loss peaked at %.2fx its first; the rule's spike "
+                "is %gx)",
+                smallest_peak, kSpikeFactor)
           : "";
   c.otherwise =
       c.verdict == Verdict::kHeld
@@ -250,18 +253,18 @@ void judge_against_baseline(const ClaimCheck& check, const SweepSummary& sweep, 
                            experiments::format_spread(h, base->summary.headline_std), base->lr,
                            check.method(), metric(sweep, sig->summary.headline_mean),
                            experiments::format_spread(h, sig->summary.headline_std), sig->lr, r);
-  const bool ok =
-      outperforms ? (h.higher_is_better() ? r > check.ratio() : r < 1 / check.ratio())
-                  : (h.higher_is_better() ? r >= 1 / check.ratio() : r <= check.ratio());
+  const bool ok = outperforms
+                      ? (h.higher_is_better() ? r > check.ratio() : r < 1 / check.ratio())
+                      : (h.higher_is_better() ? r >= 1 / check.ratio() : r <= check.ratio());
   c.verdict = ok ? Verdict::kHeld : Verdict::kNotHeld;
   // The ratio at which the verdict turns: the held side is above it for a higher-is-better
   // headline, and excludes the threshold itself for OUTPERFORMS_BASELINE.
   const double threshold = outperforms == h.higher_is_better() ? check.ratio() : 1 / check.ratio();
   const bool held_above = h.higher_is_better();
-  const char* side = ok ? (held_above ? (outperforms ? "at most" : "below")
-                                      : (outperforms ? "at least" : "above"))
-                        : (held_above ? (outperforms ? "above" : "at least")
-                                      : (outperforms ? "below" : "at most"));
+  const char* side =
+      ok ? (held_above ? (outperforms ? "at most" : "below") : (outperforms ? "at least" : "above"))
+         : (held_above ? (outperforms ? "above" : "at least")
+                       : (outperforms ? "below" : "at most"));
   c.otherwise = absl::StrFormat("%s had the ratio been %s %.3fx (it is %.3fx)",
                                 ok ? "not held" : "held", side, threshold, r);
 }
@@ -307,8 +310,8 @@ void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vecto
                       experiments::format_metric(h, p.summary.headline_mean), ")");
     }
     if (m != nullptr) {
-      absl::StrAppend(&part, absl::StrFormat(", `%s` %d/%d", check.method(), m->failed,
-                                             m->summary.runs));
+      absl::StrAppend(&part,
+                      absl::StrFormat(", `%s` %d/%d", check.method(), m->failed, m->summary.runs));
       if (m->summary.with_headline > 0) {
         absl::StrAppend(&part, " (", h.short_label(), " ",
                         experiments::format_metric(h, m->summary.headline_mean), ")");
@@ -353,8 +356,10 @@ void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vecto
 void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& sweep,
                                   const std::vector<RunRecord>& runs, ClaimResult& c) {
   const auto& h = sweep.headline;
-  const std::vector<std::string> base_names = absl::StrSplit(check.baseline(), ',', absl::SkipEmpty());
-  const std::vector<std::string> method_names = absl::StrSplit(check.method(), ',', absl::SkipEmpty());
+  const std::vector<std::string> base_names =
+      absl::StrSplit(check.baseline(), ',', absl::SkipEmpty());
+  const std::vector<std::string> method_names =
+      absl::StrSplit(check.method(), ',', absl::SkipEmpty());
   const std::vector<std::string> reference_names =
       absl::StrSplit(check.reference(), ',', absl::SkipEmpty());
   auto in = [](const std::vector<std::string>& names, const std::string& v) {
@@ -370,8 +375,9 @@ void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& s
           ? ""
           : absl::StrFormat(", and the mean over the grid of `%s`'s %s is %s that of `%s`",
                             check.method(), h.label(),
-                            h.higher_is_better() ? absl::StrFormat("at least 1/%.2f of", check.ratio())
-                                                 : absl::StrFormat("at most %.2fx", check.ratio()),
+                            h.higher_is_better()
+                                ? absl::StrFormat("at least 1/%.2f of", check.ratio())
+                                : absl::StrFormat("at most %.2fx", check.ratio()),
                             check.reference()),
       check.reference().empty() ? "the baseline fails nowhere either"
                                 : "only one of the other two holds");
@@ -425,10 +431,10 @@ void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& s
                            g.failed, g.runs, g.failing_cells, g.cells, h.short_label(),
                            g.with_headline > 0 ? metric(sweep, g.mean) : std::string("-"));
   };
-  const bool matches = !with_reference ||
-                       (method.with_headline > 0 && ref.with_headline > 0 &&
-                        (h.higher_is_better() ? method.mean >= ref.mean / check.ratio()
-                                              : method.mean <= ref.mean * check.ratio()));
+  const bool matches =
+      !with_reference || (method.with_headline > 0 && ref.with_headline > 0 &&
+                          (h.higher_is_better() ? method.mean >= ref.mean / check.ratio()
+                                                : method.mean <= ref.mean * check.ratio()));
   c.ours = absl::StrCat(describe(check.method(), method), "; ", describe(check.baseline(), base),
                         with_reference ? "; " + describe(check.reference(), ref) : "");
   if (method.failed == 0 && base.failing_cells > 0 && matches) {
@@ -452,9 +458,8 @@ void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& s
   if (!matches) {
     turns.push_back(absl::StrFormat("`%s`'s mean %s had reached %s of `%s`'s %s", check.method(),
                                     h.short_label(),
-                                    h.higher_is_better()
-                                        ? absl::StrFormat("1/%.2f", check.ratio())
-                                        : absl::StrFormat("%.2fx", check.ratio()),
+                                    h.higher_is_better() ? absl::StrFormat("1/%.2f", check.ratio())
+                                                         : absl::StrFormat("%.2fx", check.ratio()),
                                     check.reference(), metric(sweep, ref.mean)));
   }
   c.otherwise =
@@ -608,11 +613,11 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
                                        "finished runs.",
                                        summary.methods.size(), summary.lrs.size(),
                                        absl::StrJoin(lrs, ", "), seeds.size(), runs.size())
-                     : absl::StrFormat("%zu variants, each at its own learning rates (%zu in all: "
-                                       "%s; %zu variant x lr cells) x %zu seeds = %zu finished runs.",
-                                       summary.methods.size(), summary.lrs.size(),
-                                       absl::StrJoin(lrs, ", "), summary.cells.size(),
-                                       seeds.size(), runs.size()));
+                     : absl::StrFormat(
+                           "%zu variants, each at its own learning rates (%zu in all: "
+                           "%s; %zu variant x lr cells) x %zu seeds = %zu finished runs.",
+                           summary.methods.size(), summary.lrs.size(), absl::StrJoin(lrs, ", "),
+                           summary.cells.size(), seeds.size(), runs.size()));
   const RunRecord* any = runs.empty() ? nullptr : &runs.front();
   if (any != nullptr) {
     const auto& s = any->spec;
@@ -628,26 +633,27 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
         model = sweep.x_label().empty()
                     ? absl::StrFormat("Transformer (`%s` family) of %d layers, width %d, %d heads",
                                       model, t.depth(), t.width(), t.heads())
-                    : absl::StrFormat("Transformer (`%s` family) of width %d, %d heads, its %s "
-                                      "set by each variant",
-                                      model, t.width(), t.heads(), sweep.x_label());
+                    : absl::StrFormat(
+                          "Transformer (`%s` family) of width %d, %d heads, its %s "
+                          "set by each variant",
+                          model, t.width(), t.heads(), sweep.x_label());
       }
     }
     const auto& d = s.data();
     absl::StrAppend(
-        &md, " Every run: a ", model, " on ",
-        sigma_reparam::DataSpec::Dataset_Name(d.dataset()), " (",
-        same_shape ? absl::StrCat("batch ", d.batch_size()) : "batch size of its variant",
-        d.eval_subset() > 0 ? absl::StrCat(", evaluated on the first ", d.eval_subset(), " held-out examples") : "",
+        &md, " Every run: a ", model, " on ", sigma_reparam::DataSpec::Dataset_Name(d.dataset()),
+        " (", same_shape ? absl::StrCat("batch ", d.batch_size()) : "batch size of its variant",
+        d.eval_subset() > 0
+            ? absl::StrCat(", evaluated on the first ", d.eval_subset(), " held-out examples")
+            : "",
         "), ",
-        same_training
-            ? training_text(s) + ", "
-            : "the optimiser and schedule of its variant (below), ",
+        same_training ? training_text(s) + ", "
+                      : "the optimiser and schedule of its variant (below), ",
         same_shape ? absl::StrCat(any->result.total_steps(), " steps.")
                    : std::string("the number of steps of its variant."));
   }
-  absl::StrAppend(&md, absl::StrFormat(
-                           " Headline metric: %s (%s is better). Uniform attention over the "
+  absl::StrAppend(
+      &md, absl::StrFormat(" Headline metric: %s (%s is better). Uniform attention over the "
                            "visible keys has entropy %.2f (from the records); a run has "
                            "*collapsed* when the mean attention entropy of some layer fell below "
                            "%g%% of it (%.2f) at a logged step, or it diverged; %s "
@@ -659,19 +665,18 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
                            instability_rule_text()));
   for (const auto& v : sweep.variant()) {
     const auto it = by_variant.find(v.name());
-    absl::StrAppend(&md, "- `", v.name(), "`: ",
-                    it == by_variant.end() ? "(no finished run)" : it->second->spec.description(),
-                    it == by_variant.end() || same_training
-                        ? ""
-                        : absl::StrCat("; ", training_text(it->second->spec)),
-                    it == by_variant.end() || same_shape
-                        ? ""
-                        : absl::StrFormat("; batch %d, %d steps",
-                                          it->second->spec.data().batch_size(),
-                                          it->second->result.total_steps()),
-                    " (`", v.spec(), "`",
-                    v.set_size() > 0 ? absl::StrCat(" with ", absl::StrJoin(v.set(), " ")) : "",
-                    ")\n");
+    absl::StrAppend(
+        &md, "- `", v.name(),
+        "`: ", it == by_variant.end() ? "(no finished run)" : it->second->spec.description(),
+        it == by_variant.end() || same_training
+            ? ""
+            : absl::StrCat("; ", training_text(it->second->spec)),
+        it == by_variant.end() || same_shape
+            ? ""
+            : absl::StrFormat("; batch %d, %d steps", it->second->spec.data().batch_size(),
+                              it->second->result.total_steps()),
+        " (`", v.spec(), "`",
+        v.set_size() > 0 ? absl::StrCat(" with ", absl::StrJoin(v.set(), " ")) : "", ")\n");
   }
   if (sweep.set_size() > 0) {
     absl::StrAppend(&md, "\nEvery run of the sweep also sets `", absl::StrJoin(sweep.set(), " "),

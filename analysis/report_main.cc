@@ -76,8 +76,8 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
   for (const auto& r : s.runs) seconds += r.result.wall_seconds();
   std::ostringstream md;
   md << "## " << (s.sweep.title().empty() ? s.sweep.name() : s.sweep.title()) << "\n\n"
-     << s.runs.size() << " runs from `runs/" << s.sweep.name() << "/` (" << core::minutes_seconds(seconds)
-     << " of run time).\n";
+     << s.runs.size() << " runs from `runs/" << s.sweep.name() << "/` ("
+     << core::minutes_seconds(seconds) << " of run time).\n";
   if (s.unfinished > 0) {
     md << "**" << s.unfinished
        << " run(s) there are not finished (RUNNING, INTERRUPTED or FAILED) and are left out of everything "
@@ -91,7 +91,8 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
           analysis::judge_claim(check, summary, s.runs, bound_held, s.sweep.x_label()));
     }
     all_claims->insert(all_claims->end(), claims.begin(), claims.end());
-    md << "### The paper's claims beside our results\n\n" << analysis::claims_markdown(claims) << "\n";
+    md << "### The paper's claims beside our results\n\n"
+       << analysis::claims_markdown(claims) << "\n";
   }
   if (analysis::is_series_sweep(s.runs)) {
     double learn_ratio = 0.95;
@@ -165,8 +166,9 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
       {"_lr_sweep.png",
        "The headline metric, the final training loss and the lowest entropy against lr, one "
        "line per variant (mean over seeds; crosses mark diverged runs)."},
-      {"_reparam.png", "gamma and sigma(W) of the QKV projections of the first σReparam variant "
-                       "at its highest lr."},
+      {"_reparam.png",
+       "gamma and sigma(W) of the QKV projections of the first σReparam variant "
+       "at its highest lr."},
   };
   for (const auto& f : figures) {
     const std::string file = s.sweep.name() + f.suffix;
@@ -250,7 +252,8 @@ int main(int argc, char** argv) {
      << " thread(s) per run; their training took " << core::minutes_seconds(train_seconds)
      << " of run time";
   if (absl::GetFlag(FLAGS_wall_seconds) > 0) {
-    md << ", and this whole reproduction " << core::minutes_seconds(absl::GetFlag(FLAGS_wall_seconds))
+    md << ", and this whole reproduction "
+       << core::minutes_seconds(absl::GetFlag(FLAGS_wall_seconds))
        << " of wall time (runs found already finished are skipped, not retrained)";
   }
   md << ".\nThe paper is Zhai et al., \"Stabilizing Transformer Training by Preventing Attention "

@@ -45,7 +45,7 @@ enum class Grouping {
   kVariantAndLr,  // one group per (variant, lr); runs outside a sweep: equal specs but the seed
 };
 struct RunGroup {
-  std::string name;     // the variant, or "<variant>_lr<lr>" for kVariantAndLr sweep groups
+  std::string name;  // the variant, or "<variant>_lr<lr>" for kVariantAndLr sweep groups
   std::string variant;
   double lr = 0;
   std::vector<const RunRecord*> runs;
@@ -81,8 +81,8 @@ std::string instability_text(const RunRecord& run);
 // The rule in one sentence, for report and table captions.
 std::string instability_rule_text();
 
-// Whether a run collapsed: it diverged (unstable), or some attention layer's lowest mean entropy fell below
-// `fraction` x that layer's uniform entropy.
+// Whether a run collapsed: it diverged (unstable), or some attention layer's lowest mean entropy
+// fell below `fraction` x that layer's uniform entropy.
 bool collapsed(const RunRecord& run, double fraction);
 
 // The headline metric of a group's runs (from the first run that declares one).

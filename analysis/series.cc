@@ -40,8 +40,10 @@ const SeriesPoint* SeriesSummary::point(const std::string& series, double x) con
 
 bool run_failed(const RunRecord& run, const SeriesSummary& s) {
   // collapsed() counts an unstable run (the instability rule) as collapsed.
-  if (run.result.status() != RunResult::COMPLETED || collapsed(run, s.collapse_fraction)) return true;
-  if (!run.metrics.empty() && run.result.final_loss() >= s.learn_ratio * run.metrics.front().loss()) {
+  if (run.result.status() != RunResult::COMPLETED || collapsed(run, s.collapse_fraction))
+    return true;
+  if (!run.metrics.empty() &&
+      run.result.final_loss() >= s.learn_ratio * run.metrics.front().loss()) {
     return true;
   }
   if (s.plateau_metric.empty()) return false;
@@ -150,8 +152,8 @@ std::string series_markdown(const SeriesSummary& s, const std::string& x_label) 
         absl::StrAppend(&text, absl::StrFormat("<br>loss %.3f", p->final_loss));
       }
       if (std::isfinite(p->eval_loss)) {
-        absl::StrAppend(&text, absl::StrFormat("<br>val %.2f (plateau %.2f)", p->eval_loss,
-                                               p->plateau));
+        absl::StrAppend(&text,
+                        absl::StrFormat("<br>val %.2f (plateau %.2f)", p->eval_loss, p->plateau));
       }
       absl::StrAppend(&text, absl::StrFormat("<br>failed %d/%d", p->failed, g.runs));
       if (g.diverged > 0) absl::StrAppend(&text, absl::StrFormat(" (%d diverged)", g.diverged));
@@ -160,8 +162,9 @@ std::string series_markdown(const SeriesSummary& s, const std::string& x_label) 
     }
     md += "\n";
   }
-  absl::StrAppend(&md, "\nLowest attention entropy per stack as a fraction of uniform attention's "
-                       "(min over layers and logged steps, mean over seeds; collapse: below ",
+  absl::StrAppend(&md,
+                  "\nLowest attention entropy per stack as a fraction of uniform attention's "
+                  "(min over layers and logged steps, mean over seeds; collapse: below ",
                   absl::StrFormat("%g", s.collapse_fraction), "):\n\n| method | ", x_label, " |");
   for (const auto& stack : s.stacks) absl::StrAppend(&md, " ", stack, " |");
   md += "\n|---|---|";
@@ -172,8 +175,8 @@ std::string series_markdown(const SeriesSummary& s, const std::string& x_label) 
       absl::StrAppend(&md, "| ", c.series, " | ", absl::StrFormat("%g", p.x), " |");
       for (const auto& stack : s.stacks) {
         const auto it = p.lowest_entropy.find(stack);
-        absl::StrAppend(&md, it == p.lowest_entropy.end() ? " - |"
-                                                          : absl::StrFormat(" %.2f |", it->second));
+        absl::StrAppend(
+            &md, it == p.lowest_entropy.end() ? " - |" : absl::StrFormat(" %.2f |", it->second));
       }
       md += "\n";
     }

@@ -20,7 +20,7 @@ struct SeriesPoint {
   double x = 0;
   std::vector<const RunRecord*> runs;
   GroupSummary summary;
-  int failed = 0;  // diverged, collapsed or did not learn (summarize_series)
+  int failed = 0;         // diverged, collapsed or did not learn (summarize_series)
   double final_loss = 0;  // mean over completed runs (NaN if none)
   // With a plateau metric: mean eval_loss and mean plateau over the completed runs (NaN if none).
   double eval_loss = 0, plateau = 0;

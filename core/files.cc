@@ -52,8 +52,8 @@ void write_atomically(const std::string& path, const std::string& contents) {
                              " is left as it was");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw std::runtime_error("cannot rename " + tmp + " to " + path + " (" +
-                             std::strerror(errno) + ")");
+    throw std::runtime_error("cannot rename " + tmp + " to " + path + " (" + std::strerror(errno) +
+                             ")");
   }
 }
 

@@ -15,8 +15,10 @@ Audio read_audio(const std::string& path) {
   SF_INFO info{};
   SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
   if (file == nullptr) {
-    throw std::runtime_error(path + ": not an audio file libsndfile can read (expected WAV, FLAC "
-                             "or another libsndfile format): " + sf_strerror(nullptr));
+    throw std::runtime_error(path +
+                             ": not an audio file libsndfile can read (expected WAV, FLAC "
+                             "or another libsndfile format): " +
+                             sf_strerror(nullptr));
   }
   Audio audio;
   audio.sample_rate = info.samplerate;

@@ -57,12 +57,12 @@ at::Tensor random_crop_flip(const at::Tensor& images, int64_t padding, double fi
 std::vector<int64_t> length_bucketed_batch(int64_t examples, int64_t batch_size,
                                            at::Generator& generator) {
   const int64_t window = std::min(examples, 4 * batch_size);
-  const int64_t start = at::randint(0, examples - window + 1, {1}, generator, at::kLong).item<int64_t>();
+  const int64_t start =
+      at::randint(0, examples - window + 1, {1}, generator, at::kLong).item<int64_t>();
   at::Tensor pick =
       at::randperm(window, generator, at::kLong).narrow(0, 0, std::min(batch_size, window)) + start;
   return std::vector<int64_t>(pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + pick.numel());
 }
-
 
 at::Tensor augment_view(const at::Tensor& images, const ViewAugment& o, int64_t size,
                         at::Generator& generator) {
@@ -72,7 +72,7 @@ at::Tensor augment_view(const at::Tensor& images, const ViewAugment& o, int64_t 
   // Every random number is drawn here, in a fixed order.
   at::Tensor area = o.min_scale + (1.0 - o.min_scale) * at::rand({B}, generator, f64);
   at::Tensor log_ratio = std::log(o.min_ratio) + (std::log(o.max_ratio) - std::log(o.min_ratio)) *
-                                                    at::rand({B}, generator, f64);
+                                                     at::rand({B}, generator, f64);
   at::Tensor centre = at::rand({B, 2}, generator, f64);
   at::Tensor flip = at::randint(0, 2, {B}, generator, f64);
   at::Tensor jitter_on = at::rand({B}, generator, f64).lt(o.jitter_probability);
@@ -81,7 +81,8 @@ at::Tensor augment_view(const at::Tensor& images, const ViewAugment& o, int64_t 
   at::Tensor blur_on = at::rand({B}, generator, f64).lt(o.blur_probability);
   at::Tensor blur_sigma = (0.1 + 1.9 * at::rand({B}, generator, f64)) * (size / 28.0);
   at::Tensor noise_std = o.noise_std * at::rand({B}, generator, f64);
-  at::Tensor noise = at::randn({B, C, size, size}, generator, at::TensorOptions().dtype(at::kFloat));
+  at::Tensor noise =
+      at::randn({B, C, size, size}, generator, at::TensorOptions().dtype(at::kFloat));
 
   // Crop box as a fraction of the image: width w, height h (clamped to fit), centre anywhere that
   // keeps it inside. Normalised coordinates (align_corners = false): x_in = cx + sx * x_out.
@@ -112,8 +113,10 @@ at::Tensor augment_view(const at::Tensor& images, const ViewAugment& o, int64_t 
   kernel = (kernel / kernel.sum(1, true)).to(at::kFloat).repeat_interleave(C, 0);  // (B*C, k)
   at::Tensor flat = at::reflection_pad2d(x.reshape({1, B * C, size, size}),
                                          {(k - 1) / 2, (k - 1) / 2, (k - 1) / 2, (k - 1) / 2});
-  flat = at::conv2d(flat, kernel.view({B * C, 1, k, 1}), c10::nullopt, at::IntArrayRef{1}, at::IntArrayRef{0}, at::IntArrayRef{1}, B * C);
-  flat = at::conv2d(flat, kernel.view({B * C, 1, 1, k}), c10::nullopt, at::IntArrayRef{1}, at::IntArrayRef{0}, at::IntArrayRef{1}, B * C);
+  flat = at::conv2d(flat, kernel.view({B * C, 1, k, 1}), c10::nullopt, at::IntArrayRef{1},
+                    at::IntArrayRef{0}, at::IntArrayRef{1}, B * C);
+  flat = at::conv2d(flat, kernel.view({B * C, 1, 1, k}), c10::nullopt, at::IntArrayRef{1},
+                    at::IntArrayRef{0}, at::IntArrayRef{1}, B * C);
   x = at::where(per_image(blur_on.to(at::kDouble)).gt(0), flat.view({B, C, size, size}), x);
 
   return (x + noise * per_image(noise_std)).clamp(0, 1);

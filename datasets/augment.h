@@ -42,11 +42,12 @@ at::Tensor random_crop_flip(const at::Tensor& images, int64_t padding, double fi
                             at::Generator& generator);
 
 // One random view of each image for contrastive learning (SimCLR, Chen et al. 2020), with what
-// suits grey images: a random resized crop (area [min_scale, 1], aspect ratio [3/4, 4/3] by default) with a
-// horizontal flip, then with probability jitter_probability a brightness and a contrast factor
-// each in [1 - jitter, 1 + jitter], a Gaussian blur with probability blur_probability (sigma in
-// [0.1, 2] pixels x size / 28, kernel about a tenth of the image), and Gaussian noise of a std in
-// [0, noise_std]. images: (B, C, H, W) with pixels in [0, 1] -> (B, C, size, size) in [0, 1].
+// suits grey images: a random resized crop (area [min_scale, 1], aspect ratio [3/4, 4/3] by
+// default) with a horizontal flip, then with probability jitter_probability a brightness and a
+// contrast factor each in [1 - jitter, 1 + jitter], a Gaussian blur with probability
+// blur_probability (sigma in [0.1, 2] pixels x size / 28, kernel about a tenth of the image), and
+// Gaussian noise of a std in [0, noise_std]. images: (B, C, H, W) with pixels in [0, 1] -> (B, C,
+// size, size) in [0, 1].
 struct ViewAugment {
   double min_scale = 0.3;
   double min_ratio = 3.0 / 4, max_ratio = 4.0 / 3;  // crop aspect ratio (width / height)

@@ -12,8 +12,9 @@ std::string data_dir() {
 
 std::string missing_data_message(const std::string& what, const std::string& path,
                                  const std::string& family) {
-  return what + " not found at " + path + ". Fetch it with: tools/setup.sh --data-only --family=" +
-         family + " (data goes to $SIGMA_DATA, default ~/.cache/sigma-reparam)";
+  return what + " not found at " + path +
+         ". Fetch it with: tools/setup.sh --data-only --family=" + family +
+         " (data goes to $SIGMA_DATA, default ~/.cache/sigma-reparam)";
 }
 
 }  // namespace datasets

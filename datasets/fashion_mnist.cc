@@ -16,7 +16,8 @@ std::string existing(const std::string& dir, const std::string& stem) {
   for (const std::string& name : {stem + ".gz", stem}) {
     if (stat((dir + "/" + name).c_str(), &st) == 0) return dir + "/" + name;
   }
-  throw std::runtime_error(missing_data_message("Fashion-MNIST file " + stem + "(.gz)", dir, "vit"));
+  throw std::runtime_error(
+      missing_data_message("Fashion-MNIST file " + stem + "(.gz)", dir, "vit"));
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ namespace {
 
 bool is_image_name(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
 }
 
@@ -41,8 +42,9 @@ ImageFolder::ImageFolder(const std::string& root, int64_t image_size, int64_t ch
   }
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
-    throw std::runtime_error(root + ": no such folder (expected one folder per class holding "
-                                    "JPEG or PNG images, the ImageNet train/val layout)");
+    throw std::runtime_error(root +
+                             ": no such folder (expected one folder per class holding "
+                             "JPEG or PNG images, the ImageNet train/val layout)");
   }
   std::vector<std::string> found;
   for (const auto& entry : fs::directory_iterator(root)) {
@@ -112,7 +114,8 @@ at::Tensor ImageFolder::train_batch(const at::Tensor& indices, bool flip, double
       bool found = false;
       for (int64_t a = 0; a < attempts && !found; ++a) {
         const double area = H * W * (min_scale + (1.0 - min_scale) * ua[b][a][0]);
-        const double log_ratio = std::log(3.0 / 4) + (std::log(4.0 / 3) - std::log(3.0 / 4)) * ua[b][a][1];
+        const double log_ratio =
+            std::log(3.0 / 4) + (std::log(4.0 / 3) - std::log(3.0 / 4)) * ua[b][a][1];
         const double ratio = std::exp(log_ratio);
         const int64_t cw = std::llround(std::sqrt(area * ratio));
         const int64_t ch = std::llround(std::sqrt(area / ratio));
@@ -160,8 +163,10 @@ at::Tensor ImageFolder::eval_batch(const at::Tensor& indices, double scale, bool
 
 at::Tensor normalize_imagenet(const at::Tensor& images) {
   const int64_t C = images.size(1);
-  at::Tensor mean = C == 3 ? at::tensor({0.485, 0.456, 0.406}, at::kFloat) : at::full({C}, 0.449, at::kFloat);
-  at::Tensor std = C == 3 ? at::tensor({0.229, 0.224, 0.225}, at::kFloat) : at::full({C}, 0.226, at::kFloat);
+  at::Tensor mean =
+      C == 3 ? at::tensor({0.485, 0.456, 0.406}, at::kFloat) : at::full({C}, 0.449, at::kFloat);
+  at::Tensor std =
+      C == 3 ? at::tensor({0.229, 0.224, 0.225}, at::kFloat) : at::full({C}, 0.226, at::kFloat);
   return (images - mean.view({1, C, 1, 1})) / std.view({1, C, 1, 1});
 }
 

@@ -48,8 +48,9 @@ at::Tensor mel_power(const at::Tensor& samples, int sample_rate, const LogMelOpt
     x = at::constant_pad_nd(x, {0, g.n_fft / 2 + 1 - x.numel()}, 0.0);
   }
   const at::Tensor window = at::hann_window(g.window, /*periodic=*/true, at::kFloat);
-  const at::Tensor spec = at::stft(x, g.n_fft, g.hop, g.window, window, /*center=*/true, "reflect",
-                                   /*normalized=*/false, /*onesided=*/true, /*return_complex=*/true);
+  const at::Tensor spec =
+      at::stft(x, g.n_fft, g.hop, g.window, window, /*center=*/true, "reflect",
+               /*normalized=*/false, /*onesided=*/true, /*return_complex=*/true);
   const at::Tensor power = at::view_as_real(spec).pow(2).sum(-1);  // (n_freqs, frames)
   const at::Tensor fb = mel_filterbank(g.n_fft / 2 + 1, sample_rate, options.f_min,
                                        std::min(options.f_max, sample_rate / 2.0), options.n_mels);

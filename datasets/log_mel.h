@@ -18,8 +18,8 @@ struct LogMelOptions {
   int64_t n_mels = 80;
   double window_ms = 25.0;
   double hop_ms = 10.0;
-  double f_min = 0.0;     // Hz
-  double f_max = 8000.0;  // Hz, at most half the sample rate
+  double f_min = 0.0;       // Hz
+  double f_max = 8000.0;    // Hz, at most half the sample rate
   double log_floor = 1e-6;  // log(mel power + log_floor)
 };
 

@@ -24,11 +24,13 @@ ABSL_FLAG(int32_t, jobs, 2, "synthesiser processes at a time");
 ABSL_FLAG(bool, force, false, "write the corpus again even if it is complete");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Writes the synthetic speech corpus (espeak-ng and flite voices "
-                               "reading State of the Union sentences) in LibriSpeech's layout.");
+  absl::SetProgramUsageMessage(
+      "Writes the synthetic speech corpus (espeak-ng and flite voices "
+      "reading State of the Union sentences) in LibriSpeech's layout.");
   absl::ParseCommandLine(argc, argv);
   datasets::SpeechSynthOptions o;
-  o.out = absl::GetFlag(FLAGS_out).empty() ? datasets::data_dir() + "/speech" : absl::GetFlag(FLAGS_out);
+  o.out = absl::GetFlag(FLAGS_out).empty() ? datasets::data_dir() + "/speech"
+                                           : absl::GetFlag(FLAGS_out);
   o.text_dir = absl::GetFlag(FLAGS_text_dir);
   o.seed = absl::GetFlag(FLAGS_seed);
   o.train = absl::GetFlag(FLAGS_train);
@@ -52,7 +54,8 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   try {
     datasets::synthesize_speech_corpus(o, [&](int64_t done, int64_t all) {
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf("  %lld/%lld utterances, %.0f s\n", static_cast<long long>(done),
                   static_cast<long long>(all), s);
       std::fflush(stdout);

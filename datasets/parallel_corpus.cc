@@ -110,10 +110,10 @@ std::string clean_side(const std::string& s) {
   return collapse_whitespace(normalize_quotes(strip_accelerator(strip_accelerator(s, '_'), '&')));
 }
 
-
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": missing (the WMT format needs train, valid and test files)");
+  if (!in)
+    throw std::runtime_error(path + ": missing (the WMT format needs train, valid and test files)");
   std::vector<std::string> lines;
   std::string line;
   while (std::getline(in, line)) {
@@ -143,8 +143,9 @@ std::vector<MoEntry> read_mo(const std::string& path) {
   } else if (load_u32(bytes, 0, true) == 0x950412deu) {
     big_endian = true;
   } else {
-    throw std::runtime_error(path + ": not a .mo file (magic number is not 0x950412de in either "
-                                    "byte order)");
+    throw std::runtime_error(path +
+                             ": not a .mo file (magic number is not 0x950412de in either "
+                             "byte order)");
   }
   const uint32_t n = load_u32(bytes, 8, big_endian);
   const uint32_t originals = load_u32(bytes, 12, big_endian);
@@ -173,7 +174,7 @@ std::vector<MoEntry> read_mo(const std::string& path) {
       e.context = id.substr(0, eot);
       id = id.substr(eot + 1);
     }
-    e.source = id.substr(0, id.find('\0'));     // singular
+    e.source = id.substr(0, id.find('\0'));    // singular
     e.target = str.substr(0, str.find('\0'));  // plural form 0
     if (e.source.empty()) continue;            // the header entry
     entries.push_back(std::move(e));
@@ -238,7 +239,8 @@ ParallelCorpus load_gettext_corpus(const std::string& dir_arg) {
     if (it->is_regular_file() && it->path().extension() == ".mo") files.push_back(it->path());
   }
   if (files.empty()) {
-    throw std::runtime_error(missing_data_message("the German gettext catalogs (.mo files)", dir, "mt"));
+    throw std::runtime_error(
+        missing_data_message("the German gettext catalogs (.mo files)", dir, "mt"));
   }
   std::sort(files.begin(), files.end());
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -269,10 +271,9 @@ ParallelCorpus load_parallel_text(const std::string& dir, const std::string& sou
     split->source = read_side(source_lang, &src);
     split->target = read_side(target_lang, &tgt);
     if (split->source.size() != split->target.size()) {
-      throw std::runtime_error(src + " has " + std::to_string(split->source.size()) +
-                               " lines but " + tgt + " has " +
-                               std::to_string(split->target.size()) +
-                               ": the files must be aligned line by line");
+      throw std::runtime_error(
+          src + " has " + std::to_string(split->source.size()) + " lines but " + tgt + " has " +
+          std::to_string(split->target.size()) + ": the files must be aligned line by line");
     }
   }
   return c;
@@ -288,7 +289,8 @@ std::vector<std::string> read_sgml_segments(const std::string& path) {
       throw std::runtime_error(path + ": a <seg> element at byte " + std::to_string(at) +
                                " is not closed");
     }
-    segments.push_back(collapse_whitespace(decode_entities(text.substr(open + 1, close - open - 1))));
+    segments.push_back(
+        collapse_whitespace(decode_entities(text.substr(open + 1, close - open - 1))));
     at = close + 6;
   }
   if (segments.empty()) throw std::runtime_error(path + ": no <seg> elements (not newstest SGML?)");

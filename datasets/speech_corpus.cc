@@ -35,7 +35,8 @@ std::vector<int64_t> char_labels(const std::string& transcript) {
     const char* at = std::char_traits<char>::find(kCtcAlphabet, kCtcLabels - 1, c);
     if (at == nullptr) {
       throw std::runtime_error("transcript \"" + transcript + "\": character '" +
-                               std::string(1, c) + "' is not in the CTC alphabet (normalise first)");
+                               std::string(1, c) +
+                               "' is not in the CTC alphabet (normalise first)");
     }
     labels.push_back(at - kCtcAlphabet + 1);
   }
@@ -53,21 +54,24 @@ std::string labels_text(const std::vector<int64_t>& labels) {
 SpeechSplit read_librispeech_split(const std::string& dir) {
   std::error_code error;
   if (!fs::is_directory(dir, error)) {
-    throw std::runtime_error(dir + ": not a folder (expected a LibriSpeech split such as "
+    throw std::runtime_error(dir +
+                             ": not a folder (expected a LibriSpeech split such as "
                              "dev-clean, with speaker/chapter folders)");
   }
   std::vector<fs::path> transcripts;
-  for (auto it = fs::recursive_directory_iterator(dir, error); it != fs::recursive_directory_iterator();
-       it.increment(error)) {
+  for (auto it = fs::recursive_directory_iterator(dir, error);
+       it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (error) break;
     const std::string name = it->path().filename().string();
-    if (it->is_regular_file() && name.size() > 10 && name.substr(name.size() - 10) == ".trans.txt") {
+    if (it->is_regular_file() && name.size() > 10 &&
+        name.substr(name.size() - 10) == ".trans.txt") {
       transcripts.push_back(it->path());
     }
   }
   if (error) throw std::runtime_error(dir + ": cannot list the folder: " + error.message());
   if (transcripts.empty()) {
-    throw std::runtime_error(dir + ": no *.trans.txt transcript files (expected LibriSpeech's "
+    throw std::runtime_error(dir +
+                             ": no *.trans.txt transcript files (expected LibriSpeech's "
                              "<speaker>/<chapter>/<speaker>-<chapter>.trans.txt)");
   }
   std::sort(transcripts.begin(), transcripts.end());
@@ -86,7 +90,8 @@ SpeechSplit read_librispeech_split(const std::string& dir) {
       const std::string id = line.substr(0, space);
       const std::string where = path.string() + ":" + std::to_string(n);
       if (space == std::string::npos || id.find('-') == std::string::npos) {
-        throw std::runtime_error(where + ": expected \"<speaker>-<chapter>-<n> TRANSCRIPT\", got \"" +
+        throw std::runtime_error(where +
+                                 ": expected \"<speaker>-<chapter>-<n> TRANSCRIPT\", got \"" +
                                  line.substr(0, 80) + "\"");
       }
       Utterance u;

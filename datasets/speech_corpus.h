@@ -15,14 +15,14 @@
 namespace datasets {
 
 struct Utterance {
-  std::string id;          // "<speaker>-<chapter>-<n>"
+  std::string id;  // "<speaker>-<chapter>-<n>"
   std::string speaker;
   std::string audio_path;  // the .flac or .wav beside the transcript file
   std::string transcript;  // normalised (normalize_transcript)
 };
 
 struct SpeechSplit {
-  std::string name;  // the folder's name, e.g. "dev-clean"
+  std::string name;                   // the folder's name, e.g. "dev-clean"
   std::vector<Utterance> utterances;  // sorted by id
   int64_t speakers = 0;
 };

@@ -41,13 +41,15 @@ struct Rng {
     return z ^ (z >> 31);
   }
   int64_t below(int64_t n) { return static_cast<int64_t>(next() % static_cast<uint64_t>(n)); }
-  double uniform(double a, double b) { return a + (b - a) * (next() >> 11) * (1.0 / 9007199254740992.0); }
+  double uniform(double a, double b) {
+    return a + (b - a) * (next() >> 11) * (1.0 / 9007199254740992.0);
+  }
 };
 
-const char* const kAccents[] = {"en-us",           "en-gb",       "en-gb-scotland",
-                                "en-gb-x-gbclan",  "en-gb-x-rp",  "en-gb-x-gbcwmd",
-                                "en-029",          "en-us-nyc"};
-const char* const kTrainVariants[] = {"m1", "m2", "m3", "m4", "m5", "f1", "f2", "f3", "klatt", "klatt2", "croak"};
+const char* const kAccents[] = {"en-us",      "en-gb",          "en-gb-scotland", "en-gb-x-gbclan",
+                                "en-gb-x-rp", "en-gb-x-gbcwmd", "en-029",         "en-us-nyc"};
+const char* const kTrainVariants[] = {"m1", "m2", "m3",    "m4",     "m5",   "f1",
+                                      "f2", "f3", "klatt", "klatt2", "croak"};
 const char* const kHeldOutVariants[] = {"m6", "m7", "f4", "f5", "klatt3"};
 
 std::string read_file(const fs::path& path) {
@@ -149,10 +151,10 @@ std::vector<std::string> speakable_sentences(const std::string& text, int64_t mi
       const size_t space = s.find_last_of(" \n\t");
       const std::string last = s.substr(space == std::string::npos ? 0 : space + 1);
       static const std::set<std::string> kAbbreviations = {
-          "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Gen", "Col", "Gov", "Sen", "Rep", "Hon",
-          "No", "Co", "Messrs", "Lt", "Capt", "Adm", "vs", "etc"};
-      after_abbreviation = kAbbreviations.count(last) > 0 ||
-                           (last.size() == 1 && last[0] >= 'A' && last[0] <= 'Z');
+          "Mr",  "Mrs", "Ms", "Dr", "St",     "Jr", "Sr",   "Gen", "Col", "Gov", "Sen",
+          "Rep", "Hon", "No", "Co", "Messrs", "Lt", "Capt", "Adm", "vs",  "etc"};
+      after_abbreviation =
+          kAbbreviations.count(last) > 0 || (last.size() == 1 && last[0] >= 'A' && last[0] <= 'Z');
     }
     if (fragment) continue;
     // Spoken text: words of letters and apostrophes, commas kept for pauses.
@@ -184,7 +186,8 @@ std::vector<std::string> speakable_sentences(const std::string& text, int64_t mi
       while (!w.empty() && (w.back() == ',' || w.back() == '\'')) w.pop_back();
       int capitals = 0;
       for (char c : w) capitals += (c >= 'A' && c <= 'Z');
-      if (capitals > 1 || (w.size() == 1 && w != "a" && w != "A" && w != "I") || w.empty()) ok = false;
+      if (capitals > 1 || (w.size() == 1 && w != "a" && w != "A" && w != "I") || w.empty())
+        ok = false;
     }
     while (!spoken.empty() && spoken.back() == ',') spoken.pop_back();
     if (ok) out.push_back(spoken + ".");
@@ -223,7 +226,8 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
       if (e.path().extension() == ".txt") files.push_back(e.path());
     }
   }
-  if (files.empty()) throw std::runtime_error(missing_data_message("the SOTU text (*.txt)", text_dir, "speech"));
+  if (files.empty())
+    throw std::runtime_error(missing_data_message("the SOTU text (*.txt)", text_dir, "speech"));
   std::sort(files.begin(), files.end());
   std::vector<std::string> sentences;
   std::set<std::string> seen;
@@ -242,17 +246,21 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
         if (name.size() == 4 && name[0] == 'c') brown_files.push_back(e.path());
       }
     }
-    if (brown_files.empty()) throw std::runtime_error(missing_data_message("the Brown corpus (c[a-r][0-9][0-9])", brown, "speech"));
+    if (brown_files.empty())
+      throw std::runtime_error(
+          missing_data_message("the Brown corpus (c[a-r][0-9][0-9])", brown, "speech"));
     std::sort(brown_files.begin(), brown_files.end());
     for (const auto& f : brown_files) {
-      for (auto& s : speakable_sentences(brown_plain_text(read_file(f)), o.min_words, o.max_words)) {
+      for (auto& s :
+           speakable_sentences(brown_plain_text(read_file(f)), o.min_words, o.max_words)) {
         if (seen.insert(normalize_transcript(s)).second) sentences.push_back(std::move(s));
       }
     }
     sources += ", " + std::to_string(brown_files.size()) + " Brown corpus files";
   }
   Rng rng{o.seed};
-  for (size_t i = sentences.size(); i > 1; --i) std::swap(sentences[i - 1], sentences[rng.below(i)]);
+  for (size_t i = sentences.size(); i > 1; --i)
+    std::swap(sentences[i - 1], sentences[rng.below(i)]);
   const int64_t need = o.train + o.valid + o.test + o.test_flite;
   if (static_cast<int64_t>(sentences.size()) < need) {
     throw std::runtime_error(text_dir + ": " + std::to_string(sentences.size()) +
@@ -293,8 +301,8 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
       if (voice.synthesiser == "espeak-ng") {
         const int wpm = static_cast<int>(rng.uniform(135, 195));
         const int pitch = static_cast<int>(rng.uniform(25, 75));
-        job.args = {"espeak-ng", "-v", voice.name, "-s", std::to_string(wpm), "-p",
-                    std::to_string(pitch), "-w", wav, sentence};
+        job.args = {"espeak-ng",           "-v", voice.name, "-s",    std::to_string(wpm), "-p",
+                    std::to_string(pitch), "-w", wav,        sentence};
       } else {
         char stretch[32];
         std::snprintf(stretch, sizeof stretch, "duration_stretch=%.2f", rng.uniform(0.85, 1.15));
@@ -318,8 +326,8 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
   std::ofstream(tmp / "SPEAKERS.txt") << speakers.str();
   std::ofstream(tmp / "MANIFEST") << "generator: datasets/speech_synth.h\nseed: " << o.seed
                                   << "\ntext: " << sources << "; " << sentences.size()
-                                  << " speakable sentences of "
-                                  << o.min_words << "-" << o.max_words << " words\n";
+                                  << " speakable sentences of " << o.min_words << "-" << o.max_words
+                                  << " words\n";
   fs::remove_all(out, error);
   fs::rename(tmp, out);
 }

@@ -21,14 +21,14 @@
 namespace datasets {
 
 struct SpeechSynthOptions {
-  std::string text_dir;  // the SOTU folder (*.txt), default $SIGMA_DATA/sotu
+  std::string text_dir;   // the SOTU folder (*.txt), default $SIGMA_DATA/sotu
   bool use_brown = true;  // also the Brown corpus's sentences
   std::string brown_dir;  // default $SIGMA_DATA/brown
-  std::string out;       // corpus folder, written atomically (out.tmp renamed)
+  std::string out;        // corpus folder, written atomically (out.tmp renamed)
   uint64_t seed = 1;
   int64_t train = 10000, valid = 200, test = 300, test_flite = 300;  // utterances per split
-  int64_t min_words = 4, max_words = 12;  // sentence length in words
-  int jobs = 2;                           // synthesiser processes at a time
+  int64_t min_words = 4, max_words = 12;                             // sentence length in words
+  int jobs = 2;  // synthesiser processes at a time
 };
 
 // One voice: the synthesiser and its arguments.

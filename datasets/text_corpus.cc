@@ -37,9 +37,8 @@ void require_splits(const TextCorpus& c, const std::string& where) {
     if (s->words == 0) {
       throw std::runtime_error(c.name + " at " + where +
                                ": a split came out empty (train/valid/test words " +
-                               std::to_string(c.train.words) + "/" +
-                               std::to_string(c.valid.words) + "/" +
-                               std::to_string(c.test.words) + ")");
+                               std::to_string(c.train.words) + "/" + std::to_string(c.valid.words) +
+                               "/" + std::to_string(c.test.words) + ")");
     }
   }
 }
@@ -159,7 +158,8 @@ TextCorpus load_brown(const std::string& dir_in) {
     }
   }
   if (files.empty()) {
-    throw std::runtime_error(missing_data_message("The Brown corpus (c[a-r][0-9][0-9] files)", dir, "lm"));
+    throw std::runtime_error(
+        missing_data_message("The Brown corpus (c[a-r][0-9][0-9] files)", dir, "lm"));
   }
   std::sort(files.begin(), files.end());
   TextCorpus c;
@@ -174,7 +174,8 @@ TextCorpus load_brown(const std::string& dir_in) {
       std::string token, sentence;
       while (tokens >> token) {
         const size_t slash = token.rfind('/');
-        const std::string word = slash == std::string::npos || slash == 0 ? token : token.substr(0, slash);
+        const std::string word =
+            slash == std::string::npos || slash == 0 ? token : token.substr(0, slash);
         sentence += (sentence.empty() ? "" : " ") + word;
       }
       if (!sentence.empty()) text += sentence + "\n";

@@ -13,8 +13,8 @@
 namespace datasets {
 
 struct TextSplit {
-  std::string text;    // documents joined by "\n"; one line per paragraph or sentence
-  int64_t words = 0;   // whitespace-separated words (for per-word perplexity)
+  std::string text;   // documents joined by "\n"; one line per paragraph or sentence
+  int64_t words = 0;  // whitespace-separated words (for per-word perplexity)
   int64_t documents = 0;
 };
 

@@ -25,7 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 std::string temp_path(const std::string& tag) {
   static int counter = 0;
   return (fs::temp_directory_path() /
@@ -89,16 +88,15 @@ void write_training_lines(const std::string& text, const std::string& path) {
   }
 }
 
-bool blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
+bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
 }  // namespace
 
 std::string tokenizer_cache_name(const std::string& corpus, const std::string& train_text,
                                  const TokenizerOptions& options) {
   uint64_t h = core::fnv1a64(train_text);
-  h = core::fnv1a64(options.model_type + "/" + std::to_string(options.vocab_size) + "/sp0.1.97/v1", h);
+  h = core::fnv1a64(options.model_type + "/" + std::to_string(options.vocab_size) + "/sp0.1.97/v1",
+                    h);
   const std::string hex = core::hex64(h);
   std::string safe;
   for (char c : corpus) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
@@ -110,8 +108,8 @@ Tokenizer Tokenizer::load(const std::string& model_path) {
   const std::string vocab_path = model_path.substr(0, model_path.rfind('.')) + ".vocab";
   std::ifstream vocab(vocab_path);
   if (!fs::exists(model_path) || !vocab) {
-    throw std::runtime_error(model_path + ": cannot load SentencePiece model (needs " +
-                             vocab_path + " beside it)");
+    throw std::runtime_error(model_path + ": cannot load SentencePiece model (needs " + vocab_path +
+                             " beside it)");
   }
   Tokenizer t;
   t.model_path_ = model_path;

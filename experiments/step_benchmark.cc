@@ -56,8 +56,7 @@ struct Trainable {
   std::unique_ptr<torch::optim::AdamW> optimizer;
   at::Tensor inputs, labels;
 
-  Trainable(int64_t model, int64_t width, int64_t depth, int64_t heads, int64_t batch,
-            bool sigma) {
+  Trainable(int64_t model, int64_t width, int64_t depth, int64_t heads, int64_t batch, bool sigma) {
     at::manual_seed(0);
     torch::nn::Module* module = nullptr;
     if (model == 0) {
@@ -212,9 +211,6 @@ void InferenceCases(benchmark::internal::Benchmark* b) {
   }
 }
 
-BENCHMARK(BM_Inference)
-    ->Apply(InferenceCases)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_Inference)->Apply(InferenceCases)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -148,9 +148,9 @@ at::Tensor MultiHeadAttentionImpl::fused_forward(const at::Tensor& q, const at::
   // One additive mask: the given one plus -inf at hidden keys.
   at::Tensor additive = mask != nullptr ? mask->additive : at::Tensor();
   if (mask != nullptr && mask->key_mask.defined()) {
-    at::Tensor hidden = at::zeros({B, 1, 1, Tk}, q.options())
-                            .masked_fill(mask->key_mask.logical_not().view({B, 1, 1, Tk}),
-                                         -INFINITY);
+    at::Tensor hidden =
+        at::zeros({B, 1, 1, Tk}, q.options())
+            .masked_fill(mask->key_mask.logical_not().view({B, 1, 1, Tk}), -INFINITY);
     additive = additive.defined() ? additive + hidden : hidden;
   }
   const double scale = 1.0 / std::sqrt(double(head_dim_));
@@ -166,8 +166,8 @@ at::Tensor MultiHeadAttentionImpl::fused_forward(const at::Tensor& q, const at::
   if (observation != nullptr) {
     AttentionRecord r;
     r.site = site_;
-    r.entropy = sigma::entropy_from_rows(f.entropy,
-                                         mask != nullptr ? mask->query_mask : at::Tensor());
+    r.entropy =
+        sigma::entropy_from_rows(f.entropy, mask != nullptr ? mask->query_mask : at::Tensor());
     set_uniform_entropy(r, mask, Tk, [&] {
       return at::isfinite(additive.expand({B, q.size(1), Tq, Tk}).select(1, 0)).sum(-1);  // (B, Tq)
     });

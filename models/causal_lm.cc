@@ -26,7 +26,8 @@ CausalLmImpl::CausalLmImpl(const CausalLmConfig& c) : config_(c) {
   sigma::trunc_normal_(pos_embed_, 0.02);
   torch::nn::ModuleList blocks;
   for (int64_t i = 0; i < t.depth; ++i) {
-    blocks_.push_back(TransformerBlock(t, make, BlockSite{"decoder", i, /*cross_attention=*/false}));
+    blocks_.push_back(
+        TransformerBlock(t, make, BlockSite{"decoder", i, /*cross_attention=*/false}));
     blocks->push_back(blocks_.back());
   }
   register_module("blocks", blocks);

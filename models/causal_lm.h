@@ -1,8 +1,8 @@
 // Decoder-only causal Transformer language model (the paper's LM experiments): token and learned
-// position embeddings, the shared TransformerBlocks (stack "decoder") under a causal mask, a final norm (pre-LN only) and an
-// output layer tied to the token embedding by default. Every linear layer of the blocks (and an
-// untied output layer) comes from the LayerFactory, so σReparam covers them; a tied output layer
-// is the embedding matrix itself and is not reparameterised.
+// position embeddings, the shared TransformerBlocks (stack "decoder") under a causal mask, a final
+// norm (pre-LN only) and an output layer tied to the token embedding by default. Every linear layer
+// of the blocks (and an untied output layer) comes from the LayerFactory, so σReparam covers them;
+// a tied output layer is the embedding matrix itself and is not reparameterised.
 //
 //   models::CausalLm lm(config);
 //   at::Tensor logits = lm(tokens);              // (B, T) int64 -> (B, T, vocab)

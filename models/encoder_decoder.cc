@@ -13,8 +13,8 @@
 namespace models {
 
 at::Tensor sinusoidal_positions(int64_t length, int64_t width) {
-  at::Tensor position = at::arange(length, at::kDouble).unsqueeze(1);                  // (T, 1)
-  at::Tensor i = at::arange(0, width, 2, at::kDouble);                                // (d/2,)
+  at::Tensor position = at::arange(length, at::kDouble).unsqueeze(1);  // (T, 1)
+  at::Tensor i = at::arange(0, width, 2, at::kDouble);                 // (d/2,)
   at::Tensor angle = position * at::exp(i * (-std::log(10000.0) / width)).unsqueeze(0);
   at::Tensor pe = at::zeros({length, width}, at::kDouble);
   pe.slice(1, 0, width, 2).copy_(at::sin(angle));

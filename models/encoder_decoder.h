@@ -42,8 +42,8 @@ class EncoderDecoderImpl : public torch::nn::Module {
   // source: (B, S) -> memory (B, S, d)
   at::Tensor encode(const at::Tensor& source, AttentionObservation* observation = nullptr);
   // target_in: (B, T) (the target shifted right), memory and its source -> logits (B, T, vocab)
-  at::Tensor decode(const at::Tensor& target_in, const at::Tensor& memory,
-                    const at::Tensor& source, AttentionObservation* observation = nullptr);
+  at::Tensor decode(const at::Tensor& target_in, const at::Tensor& memory, const at::Tensor& source,
+                    AttentionObservation* observation = nullptr);
   at::Tensor forward(const at::Tensor& source, const at::Tensor& target_in,
                      AttentionObservation* observation = nullptr);
   // Incremental decoding (eval mode): logits (B, vocab) for the next token after `tokens`

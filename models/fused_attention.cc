@@ -13,8 +13,7 @@
 // The Fortran BLAS interface LibTorch exports (MKL's, inside libtorch_cpu.so).
 extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n,
                        const int* k, const float* alpha, const float* a, const int* lda,
-                       const float* b, const int* ldb, const float* beta, float* c,
-                       const int* ldc);
+                       const float* b, const int* ldb, const float* beta, float* c, const int* ldc);
 // oneMKL's per-thread thread count (0: back to the global one); returns the previous value.
 extern "C" int MKL_Set_Num_Threads_Local(int nt);  // mkl_set_num_threads_local in mkl.h
 
@@ -22,9 +21,8 @@ namespace models {
 namespace {
 
 // Row-major C (m x n, ldc) = alpha * op(A) op(B) + beta * C, op(A) m x k, op(B) k x n.
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-          int64_t ldc) {
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   // Column-major BLAS on row-major data: C^T = op(B)^T op(A)^T.
   const char ta = trans_b ? 'T' : 'N', tb = trans_a ? 'T' : 'N';
   const int M = static_cast<int>(n), N = static_cast<int>(m), K = static_cast<int>(k);
@@ -151,8 +149,7 @@ class FusedAttentionFunction : public torch::autograd::Function<FusedAttentionFu
                                                 const at::Tensor& q, const at::Tensor& k,
                                                 const at::Tensor& v, const MaskArgument& mask,
                                                 double scale, bool want_entropy) {
-    Forward f =
-        attention_forward(q, k, v, mask.additive, static_cast<float>(scale), want_entropy);
+    Forward f = attention_forward(q, k, v, mask.additive, static_cast<float>(scale), want_entropy);
     ctx->save_for_backward({q, k, v, f.probs});
     ctx->saved_data["scale"] = scale;
     if (!want_entropy) return {f.out};
@@ -214,9 +211,8 @@ bool fused_attention_supports(const at::Tensor& q, const at::Tensor& k, const at
   return true;
 }
 
-FusedAttentionOutput fused_attention(const at::Tensor& q, const at::Tensor& k,
-                                     const at::Tensor& v, const at::Tensor& additive_mask,
-                                     double scale, bool entropy) {
+FusedAttentionOutput fused_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                     const at::Tensor& additive_mask, double scale, bool entropy) {
   TORCH_CHECK(fused_attention_supports(q, k, v),
               "fused_attention: q, k, v must be float32 CPU tensors (B, H, T, hd) with a "
               "contiguous last dimension, got ",

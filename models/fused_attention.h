@@ -28,9 +28,8 @@ struct FusedAttentionOutput {
 // contiguous (any other strides, e.g. views of a fused qkv projection). `additive_mask`:
 // undefined, or float broadcastable to (B, H, Tq, Tk) (-inf hides a key). A query that sees no
 // key attends to nothing: its output row is 0 and its entropy 0.
-FusedAttentionOutput fused_attention(const at::Tensor& q, const at::Tensor& k,
-                                     const at::Tensor& v, const at::Tensor& additive_mask,
-                                     double scale, bool entropy);
+FusedAttentionOutput fused_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                     const at::Tensor& additive_mask, double scale, bool entropy);
 
 // Whether fused_attention() handles these inputs (float32, CPU, last dimension contiguous).
 bool fused_attention_supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);

@@ -51,8 +51,8 @@ torch::nn::AnyModule LayerFactory::linear(Role role, int64_t in, int64_t out, bo
   switch (config_.reparam) {
     case Reparam::kSigmaReparam:
     case Reparam::kSpectralNorm:
-      return torch::nn::AnyModule(sigma::SigmaReparamLinear(
-          sigma::SigmaReparamLinearOptions(in, out).bias(bias).reparam(
+      return torch::nn::AnyModule(
+          sigma::SigmaReparamLinear(sigma::SigmaReparamLinearOptions(in, out).bias(bias).reparam(
               reparam_options(config_, gain))));
     case Reparam::kNone:
       break;

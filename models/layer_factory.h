@@ -4,7 +4,8 @@
 // made for a role, so that init scaling (DeepNorm) is per role.
 //
 //   models::LayerFactory make(config.layers);
-//   torch::nn::AnyModule fc = make.linear(models::Role::kFc1, 64, 256);  // fc.forward<at::Tensor>(x)
+//   torch::nn::AnyModule fc = make.linear(models::Role::kFc1, 64, 256);  //
+//   fc.forward<at::Tensor>(x)
 #pragma once
 
 #include <torch/nn/modules/container/any.h>

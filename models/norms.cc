@@ -21,9 +21,7 @@ DyTImpl::DyTImpl(int64_t dim, double alpha_init) {
   bias_ = register_parameter("bias", at::zeros({dim}));
 }
 
-at::Tensor DyTImpl::forward(const at::Tensor& x) {
-  return at::tanh(alpha_ * x) * weight_ + bias_;
-}
+at::Tensor DyTImpl::forward(const at::Tensor& x) { return at::tanh(alpha_ * x) * weight_ + bias_; }
 
 DeepNormScales deep_norm_scales(DeepNormStack stack, int64_t n, int64_t m) {
   switch (stack) {

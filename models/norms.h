@@ -3,7 +3,8 @@
 //
 //   models::RmsNorm n(64, 1e-6);        // g * x / sqrt(mean(x^2) + eps)
 //   models::DyT t(64, 0.5);             // g * tanh(a x) + b
-//   models::DeepNormScales s = models::deep_norm_scales(models::DeepNormStack::kEncoderOnly, 18, 0);
+//   models::DeepNormScales s = models::deep_norm_scales(models::DeepNormStack::kEncoderOnly, 18,
+//   0);
 #pragma once
 
 #include <torch/nn/module.h>
@@ -46,10 +47,10 @@ struct DeepNormScales {
   double beta = 1;
 };
 enum class DeepNormStack {
-  kEncoderOnly,     // N layers: alpha = (2N)^(1/4), beta = (8N)^(-1/4)
-  kDecoderOnly,     // M layers: alpha = (2M)^(1/4), beta = (8M)^(-1/4)
-  kEncoderOfBoth,   // encoder of an N-M encoder-decoder: 0.81 (N^4 M)^(1/16), 0.87 (N^4 M)^(-1/16)
-  kDecoderOfBoth,   // decoder of an N-M encoder-decoder: (3M)^(1/4), (12M)^(-1/4)
+  kEncoderOnly,    // N layers: alpha = (2N)^(1/4), beta = (8N)^(-1/4)
+  kDecoderOnly,    // M layers: alpha = (2M)^(1/4), beta = (8M)^(-1/4)
+  kEncoderOfBoth,  // encoder of an N-M encoder-decoder: 0.81 (N^4 M)^(1/16), 0.87 (N^4 M)^(-1/16)
+  kDecoderOfBoth,  // decoder of an N-M encoder-decoder: (3M)^(1/4), (12M)^(-1/4)
 };
 // `encoder_layers` is N, `decoder_layers` is M (the one not used by the stack is ignored).
 DeepNormScales deep_norm_scales(DeepNormStack stack, int64_t encoder_layers,

@@ -18,7 +18,8 @@ at::Tensor row_logsumexp(const at::Tensor& q, const at::Tensor& k, const at::Ten
   if (q.is_cuda()) {
     // The memory-efficient kernel takes any additive bias; its lse is padded to a multiple of 32.
     at::Tensor bias;
-    if (mask.defined()) bias = mask.to(q.scalar_type()).expand({q.size(0), q.size(1), Tq, k.size(2)});
+    if (mask.defined())
+      bias = mask.to(q.scalar_type()).expand({q.size(0), q.size(1), Tq, k.size(2)});
     auto result = at::_scaled_dot_product_efficient_attention(
         q, k, k, bias.defined() ? std::optional<at::Tensor>(bias) : std::nullopt,
         /*compute_log_sumexp=*/true, /*dropout_p=*/0.0, /*is_causal=*/false, scale);
@@ -38,7 +39,7 @@ at::Tensor sdpa_row_entropy(const at::Tensor& q, const at::Tensor& k,
   const at::Tensor lse = row_logsumexp(qf, kf, additive_mask, scale);
   const at::Tensor mean_key = at::scaled_dot_product_attention(
       qf, kf, kf, optional_mask(additive_mask, qf), /*dropout_p=*/0.0, /*is_causal=*/false,
-      scale);                                                        // (B, H, Tq, hd)
+      scale);                                                         // (B, H, Tq, hd)
   const at::Tensor expected_logit = (qf * mean_key).sum(-1) * scale;  // (B, H, Tq)
   // A row with no visible key has lse -inf: it attends to nothing, entropy 0 (as the CPU path).
   return at::where(at::isfinite(lse), lse - expected_logit, at::zeros_like(lse));

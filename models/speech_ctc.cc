@@ -11,7 +11,9 @@
 
 namespace models {
 
-int64_t speech_output_length(int64_t frames, int64_t stride) { return (frames + stride - 1) / stride; }
+int64_t speech_output_length(int64_t frames, int64_t stride) {
+  return (frames + stride - 1) / stride;
+}
 
 at::Tensor position_features(const at::Tensor& positions, int64_t width) {
   const at::Tensor i = at::arange(width, positions.options().dtype(at::kFloat));
@@ -38,7 +40,7 @@ SpeechCtcImpl::SpeechCtcImpl(const SpeechCtcConfig& c) : config_(c) {
   }
   register_module("blocks", blocks);
   norm_ = t.layers.norm == NormPlacement::kPreLN ? make.norm(d)
-                                                   : torch::nn::AnyModule(torch::nn::Identity());
+                                                 : torch::nn::AnyModule(torch::nn::Identity());
   register_module("norm", norm_.ptr());
   head_ = make.linear(Role::kHead, d, c.labels);
   register_module("head", head_.ptr());
@@ -67,10 +69,12 @@ at::Tensor SpeechCtcImpl::forward(const at::Tensor& features, const at::Tensor& 
     const auto& cape = c.cape;
     at::Tensor p = positions;
     if (cape.max_global_shift > 0) {
-      p = p + at::empty({B, 1}, x.options()).uniform_(-cape.max_global_shift, cape.max_global_shift, gen);
+      p = p + at::empty({B, 1}, x.options())
+                  .uniform_(-cape.max_global_shift, cape.max_global_shift, gen);
     }
     if (cape.max_local_shift > 0) {
-      p = p + at::empty({B, out_t}, x.options()).uniform_(-cape.max_local_shift, cape.max_local_shift, gen);
+      p = p + at::empty({B, out_t}, x.options())
+                  .uniform_(-cape.max_local_shift, cape.max_local_shift, gen);
     }
     if (cape.max_global_scale > 1) {
       const double l = std::log(cape.max_global_scale);

@@ -26,12 +26,14 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerConfig& c, const Lay
       norm2_(make.norm(c.width)) {
   register_module("norm1", norm1_.ptr());
   attn_ = register_module(
-      "attn", MultiHeadAttention(c, make, AttentionSite{site.stack, AttentionKind::kSelf, site.layer}));
+      "attn",
+      MultiHeadAttention(c, make, AttentionSite{site.stack, AttentionKind::kSelf, site.layer}));
   if (site.cross_attention) {
     norm_cross_ = make.norm(c.width);
     register_module("norm_cross", norm_cross_.ptr());
     cross_attn_ = register_module(
-        "cross_attn", MultiHeadAttention(c, make, AttentionSite{site.stack, AttentionKind::kCross, site.layer}));
+        "cross_attn",
+        MultiHeadAttention(c, make, AttentionSite{site.stack, AttentionKind::kCross, site.layer}));
   }
   register_module("norm2", norm2_.ptr());
   const auto hidden = static_cast<int64_t>(std::lround(c.width * c.mlp_ratio));
@@ -58,9 +60,8 @@ at::Tensor TransformerBlockImpl::forward(const at::Tensor& x, const AttentionMas
                                          AttentionObservation* observation,
                                          const at::Tensor& memory,
                                          const AttentionMask* memory_mask) {
-  at::Tensor h = residual(x, norm1_, [&](const at::Tensor& in) {
-    return attn_(in, at::Tensor(), mask, observation);
-  });
+  at::Tensor h = residual(
+      x, norm1_, [&](const at::Tensor& in) { return attn_(in, at::Tensor(), mask, observation); });
   if (!cross_attn_.is_empty()) {
     TORCH_CHECK(memory.defined(), "TransformerBlock: a cross-attention block needs a memory");
     h = residual(h, norm_cross_, [&](const at::Tensor& in) {

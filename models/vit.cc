@@ -32,7 +32,8 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
   sigma::trunc_normal_(pos_embed_, 0.02);
   torch::nn::ModuleList blocks;
   for (int64_t i = 0; i < t.depth; ++i) {
-    blocks_.push_back(TransformerBlock(t, make, BlockSite{"encoder", i, /*cross_attention=*/false}));
+    blocks_.push_back(
+        TransformerBlock(t, make, BlockSite{"encoder", i, /*cross_attention=*/false}));
     blocks->push_back(blocks_.back());
   }
   register_module("blocks", blocks);  // names blocks.0, blocks.1, ...
@@ -42,7 +43,7 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& c) : config_(c) {
               : torch::nn::AnyModule(torch::nn::Identity());
   register_module("norm", norm_.ptr());
   head_ = c.num_classes > 0 ? make.linear(Role::kHead, d, c.num_classes)
-                           : torch::nn::AnyModule(torch::nn::Identity());
+                            : torch::nn::AnyModule(torch::nn::Identity());
   register_module("head", head_.ptr());
 }
 

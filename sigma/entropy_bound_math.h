@@ -1,5 +1,5 @@
-// Theorem 3.1 of the paper (docs/method.md) in plain C++ (no LibTorch), so that analysis binaries can
-// evaluate it: a tight lower bound on the entropy of softmax(z) in terms of the centred norm
+// Theorem 3.1 of the paper (docs/method.md) in plain C++ (no LibTorch), so that analysis binaries
+// can evaluate it: a tight lower bound on the entropy of softmax(z) in terms of the centred norm
 // ||z - mean(z)||_2 <= s, where s = ||W_K W_Q^T||_2 ||X X^T||_2 for attention logits.
 //
 //   Ent(softmax(z)) >= log(1 + (T-1) beta) + s sqrt(T(T-1)) beta / (1 + (T-1) beta),

@@ -58,7 +58,7 @@ at::Tensor top_right_singular_vector(const at::Tensor& w) {
     u = std::get<1>(at::linalg_eigh(m.t().mm(m))).select(1, -1);  // (in,): top eigenvector
   } else {
     at::Tensor v = std::get<1>(at::linalg_eigh(m.mm(m.t()))).select(1, -1);  // (out,)
-    u = m.t().mv(v);  // W^T v1 = sigma1 u1
+    u = m.t().mv(v);                                                         // W^T v1 = sigma1 u1
   }
   const double norm = u.norm().item<double>();
   if (!(norm > 0)) {  // W == 0: any unit vector is a top singular vector

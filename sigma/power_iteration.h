@@ -1,5 +1,5 @@
-// Spectral norm of a weight matrix: exact (eigendecomposition) and by power iteration (docs/method.md,
-// σReparam).
+// Spectral norm of a weight matrix: exact (eigendecomposition) and by power iteration
+// (docs/method.md, σReparam).
 //
 //   sigma::PowerIteration p = sigma::power_iteration(w, u, /*steps=*/1);
 //   // p.sigma is differentiable in w; p.u and p.v carry no gradient.

@@ -37,8 +37,8 @@ void SigmaReparamState::init(torch::nn::Module& owner, const at::Tensor& weight2
   at::Tensor u;
   if (StructureOnlyInit::active()) {  // an estimate: see StructureOnlyInit
     const PowerIteration p = power_iteration(
-        weight2d, at::full({weight2d.size(1)}, 1.0 / std::sqrt(double(weight2d.size(1))),
-                           weight2d.options()),
+        weight2d,
+        at::full({weight2d.size(1)}, 1.0 / std::sqrt(double(weight2d.size(1))), weight2d.options()),
         4);
     sigma0 = p.sigma.item<double>();
     u = p.u.contiguous();
@@ -134,8 +134,8 @@ class ReparamLinear : public torch::autograd::Function<ReparamLinear> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const at::Tensor &x2 = saved[0], &w = saved[1], &gamma = saved[2], &v = saved[3],
-                     &u = saved[4], &sigma = saved[5];
+    const at::Tensor &x2 = saved[0], &w = saved[1], &gamma = saved[2], &v = saved[3], &u = saved[4],
+                     &sigma = saved[5];
     const double ratio = ctx->saved_data["ratio"].toDouble();
     const at::Tensor g = grads[0].reshape({-1, w.size(0)});
     // dx = r G W (beta 0: the uninitialised first argument is never read).
@@ -167,8 +167,7 @@ at::Tensor SigmaReparamState::linear(const at::Tensor& input, const at::Tensor& 
 
 at::Tensor SigmaReparamState::reparameterize(const at::Tensor& weight2d, bool training) const {
   if (options_.stats_only() || !at::GradMode::is_enabled() || !weight2d.requires_grad()) {
-    const PowerIteration p =
-        PowerState{u_, sigma_, options_.power_steps(), training}.run(weight2d);
+    const PowerIteration p = PowerState{u_, sigma_, options_.power_steps(), training}.run(weight2d);
     if (options_.stats_only()) return weight2d;
     return weight2d * (gamma_ / p.sigma);
   }

@@ -54,8 +54,8 @@ void fold_into(const torch::nn::Module& reparam, torch::nn::Module& plain) {
     } else {
       TORCH_CHECK(false, "fold_into: the σReparam model has no ", name);
     }
-    TORCH_CHECK(value.sizes() == target.sizes(), "fold_into: ", name, " has shape ",
-                value.sizes(), " in the σReparam model and ", target.sizes(), " in the plain one");
+    TORCH_CHECK(value.sizes() == target.sizes(), "fold_into: ", name, " has shape ", value.sizes(),
+                " in the σReparam model and ", target.sizes(), " in the plain one");
     target.copy_(value);
   };
   for (auto& p : plain.named_parameters()) copy(p.key(), p.value());

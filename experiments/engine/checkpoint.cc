@@ -67,10 +67,9 @@ sigma_reparam::TrainerState restore(torch::serialize::InputArchive& archive,
   }
   if (!expected_digest.empty() && !state.spec_digest().empty() &&
       state.spec_digest() != expected_digest) {
-    throw CheckpointError(origin + ": written for another spec (digest " +
-                             state.spec_digest() + ", this run's spec.textproto has " +
-                             expected_digest +
-                             "); it cannot be resumed here. Start the run again with --overwrite");
+    throw CheckpointError(origin + ": written for another spec (digest " + state.spec_digest() +
+                          ", this run's spec.textproto has " + expected_digest +
+                          "); it cannot be resumed here. Start the run again with --overwrite");
   }
   try {
     torch::serialize::InputArchive model_archive, optimizer_archive;
@@ -79,8 +78,8 @@ sigma_reparam::TrainerState restore(torch::serialize::InputArchive& archive,
     model.load(model_archive);
     optimizer.load(optimizer_archive);
   } catch (const std::exception& e) {
-    throw CheckpointError(origin + ": does not fit this spec's model and optimiser (" +
-                             what_of(e) + "); it was written for another model");
+    throw CheckpointError(origin + ": does not fit this spec's model and optimiser (" + what_of(e) +
+                          "); it was written for another model");
   }
   return state;
 }
@@ -99,8 +98,9 @@ void open_archive(torch::serialize::InputArchive& archive, const std::string& or
     load();
   } catch (const std::exception& e) {
     throw CheckpointError(origin + ": cannot be read as a checkpoint, truncated or corrupt (" +
-                             what_of(e) + "). The run cannot resume from it; --overwrite "
-                             "starts it again");
+                          what_of(e) +
+                          "). The run cannot resume from it; --overwrite "
+                          "starts it again");
   }
 }
 
@@ -127,8 +127,8 @@ sigma_reparam::TrainerState load_checkpoint_bytes(const std::string& bytes,
                                                   torch::nn::Module& model, Optimizer& optimizer,
                                                   const std::string& expected_digest) {
   torch::serialize::InputArchive archive;
-  open_archive(archive, origin, [&] { archive.load_from(bytes.data(), bytes.size(), model_device(model));
-  });
+  open_archive(archive, origin,
+               [&] { archive.load_from(bytes.data(), bytes.size(), model_device(model)); });
   return restore(archive, origin, model, optimizer, expected_digest);
 }
 

@@ -131,8 +131,8 @@ struct DataParallel::Impl {
     try {
       work->wait();
     } catch (const c10::Error& e) {
-      throw std::runtime_error(absl::StrCat("data parallel ", what, " failed: ",
-                                            e.what_without_backtrace(),
+      throw std::runtime_error(absl::StrCat("data parallel ", what,
+                                            " failed: ", e.what_without_backtrace(),
                                             " (a rank died, hung or timed out)"));
     } catch (const std::exception& e) {
       throw std::runtime_error(absl::StrCat("data parallel ", what, " failed: ", e.what(),
@@ -155,8 +155,8 @@ DataParallel::DataParallel(const RankInfo& info, std::chrono::milliseconds timeo
     impl_->connect(store, rank_, world_size_, timeout, info.master_addr);
   } catch (const std::exception& e) {
     throw std::runtime_error(absl::StrCat("rank ", rank_, " of ", world_size_,
-                                          ": cannot join the rendezvous at ", info.master_addr,
-                                          ":", info.master_port, ": ", e.what()));
+                                          ": cannot join the rendezvous at ", info.master_addr, ":",
+                                          info.master_port, ": ", e.what()));
   }
 }
 
@@ -257,10 +257,8 @@ void DataParallel::check_replicas_agree(const torch::nn::Module& module) {
   at::Tensor differ = hi[0].ne(lo[0]).nonzero();
   if (differ.numel() > 0) {
     throw std::runtime_error("data parallel ranks out of sync: " +
-                             names[differ[0][0].item<int64_t>()] +
-                             " differs between ranks");
+                             names[differ[0][0].item<int64_t>()] + " differs between ranks");
   }
 }
-
 
 }  // namespace experiments

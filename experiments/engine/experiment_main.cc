@@ -89,10 +89,11 @@ absl::Status check_flags(int argc, char** argv) {
     }
     const size_t dashes = arg[1] == '-' ? 2 : 1;
     const size_t eq = arg.find('=');
-    std::string name = arg.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes);
+    std::string name =
+        arg.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes);
     // Abseil's usage flags are handled by its parser, not registered.
-    static const char* const kUsageFlags[] = {"help",        "helpfull",  "helpshort",
-                                              "helppackage", "helpon",    "helpmatch",
+    static const char* const kUsageFlags[] = {"help",        "helpfull",       "helpshort",
+                                              "helppackage", "helpon",         "helpmatch",
                                               "version",     "only_check_args"};
     const std::string bare = name.substr(0, name.find('='));
     if (std::find(std::begin(kUsageFlags), std::end(kUsageFlags), bare) != std::end(kUsageFlags)) {
@@ -133,8 +134,8 @@ absl::Status check_flags(int argc, char** argv) {
 // Values the flags' types allow but this program does not.
 absl::Status check_flag_values() {
   const auto bad = [](const std::string& flag, int64_t value, const std::string& expected) {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", value, ": expected ",
-                                                   expected));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, "=", value, ": expected ", expected));
   };
   const int64_t steps = absl::GetFlag(FLAGS_steps), seed = absl::GetFlag(FLAGS_seed);
   const int32_t threads = absl::GetFlag(FLAGS_threads);
@@ -148,7 +149,8 @@ absl::Status check_flag_values() {
       absl::GetFlag(FLAGS_node_rank) >= absl::GetFlag(FLAGS_nnodes))
     return bad("node_rank", absl::GetFlag(FLAGS_node_rank), "0 .. --nnodes - 1");
   if (absl::GetFlag(FLAGS_master_port) < 0 || absl::GetFlag(FLAGS_master_port) > 65535)
-    return bad("master_port", absl::GetFlag(FLAGS_master_port), "a port 1 .. 65535 (0: a free one)");
+    return bad("master_port", absl::GetFlag(FLAGS_master_port),
+               "a port 1 .. 65535 (0: a free one)");
   if (absl::GetFlag(FLAGS_dist_timeout_s) < 1)
     return bad("dist_timeout_s", absl::GetFlag(FLAGS_dist_timeout_s), ">= 1 second");
   if (absl::GetFlag(FLAGS_resume) && absl::GetFlag(FLAGS_overwrite)) {
@@ -240,7 +242,7 @@ int check_run_directory(const std::string& run_dir, bool resume,
     }
     struct stat st;
     if (stat((run_dir + "/checkpoint.pt").c_str(), &st) != 0) {
-      std::cerr << "error: --resume: " << run_dir << " (" 
+      std::cerr << "error: --resume: " << run_dir << " ("
                 << sigma_reparam::RunResult::Status_Name(previous.status())
                 << ") has no checkpoint.pt: it stopped before its first checkpoint. Start it "
                    "again with --overwrite\n";
@@ -326,8 +328,8 @@ absl::StatusOr<std::function<void(int64_t)>> fault_hook(const std::string& fault
 // The batch must split evenly over the ranks.
 bool check_batch_divides(const ExperimentSpec& spec, int ranks) {
   if (spec.data().batch_size() % ranks == 0) return true;
-  std::cerr << "error: data.batch_size " << spec.data().batch_size()
-            << " is not divisible by " << ranks
+  std::cerr << "error: data.batch_size " << spec.data().batch_size() << " is not divisible by "
+            << ranks
             << " data-parallel ranks: pick --nproc_per_node (x --nnodes) dividing it, or "
                "--set='data { batch_size: N }'\n";
   return false;
@@ -393,15 +395,14 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
 
   // A device this binary or machine cannot train on stops here, before the run directory is
   // touched. Each rank checks its own GPU again below.
-  if (absl::StatusOr<c10::Device> device = resolve_device(
-          spec->run().device(), 0,
-          absl::GetFlag(FLAGS_nproc_per_node));
+  if (absl::StatusOr<c10::Device> device =
+          resolve_device(spec->run().device(), 0, absl::GetFlag(FLAGS_nproc_per_node));
       !device.ok()) {
     std::cerr << "error: " << device.status().message() << "\n";
     return kExitBadInput;
   } else if (!device->is_cpu() && !family->gpu) {
-    std::cerr << "error: --device=" << spec->run().device() << " (run.device): the "
-              << family->name << " family trains on the CPU only (its batches are not moved "
+    std::cerr << "error: --device=" << spec->run().device() << " (run.device): the " << family->name
+              << " family trains on the CPU only (its batches are not moved "
               << "to a GPU yet; the vit and lm families train on GPUs); use --device=cpu\n";
     return kExitBadInput;
   }
@@ -487,7 +488,8 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
       std::cerr << "error: " << who << e.what() << "\n";
       return kExitFailed;
     }
-  } else if (const int code = claim_run_directory(run_dir, resume, sets, &*spec, &lock); code >= 0) {
+  } else if (const int code = claim_run_directory(run_dir, resume, sets, &*spec, &lock);
+             code >= 0) {
     return code;
   }
 
@@ -516,9 +518,9 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
     if (options.progress) {
       std::cout << spec->name() << ": " << spec->description() << "\n"
                 << "run directory " << run_dir << " | threads " << runtime.threads
-                << (rank->world_size > 1 ? absl::StrCat(" per rank | ", rank->world_size,
-                                                         " data-parallel ranks")
-                                         : std::string())
+                << (rank->world_size > 1
+                        ? absl::StrCat(" per rank | ", rank->world_size, " data-parallel ranks")
+                        : std::string())
                 << " | loading data and building the model..." << std::endl;
     }
     std::unique_ptr<Task> task;
@@ -538,8 +540,8 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
         return kExitCompleted;
       case sigma_reparam::RunResult::DIVERGED:
         if (!options.progress && rank->rank == 0) {  // the progress display said it already
-          std::cerr << run_dir << ": DIVERGED at step " << result.step() << ": "
-                    << result.reason() << "\n";
+          std::cerr << run_dir << ": DIVERGED at step " << result.step() << ": " << result.reason()
+                    << "\n";
         }
         return kExitDiverged;
       case sigma_reparam::RunResult::INTERRUPTED:

@@ -5,9 +5,9 @@
 //       [--steps=N] [--seed=N] [--threads=N] [--output_dir=DIR] [--run_name=NAME]
 //       [--resume] [--overwrite] [--quiet]
 //
-// Exit codes (docs/experiments.md, "Exit codes"): see ExitCode below. Every error message names the flag,
-// file, field or value at fault and what was expected; an error before training writes nothing
-// into the run directory.
+// Exit codes (docs/experiments.md, "Exit codes"): see ExitCode below. Every error message names the
+// flag, file, field or value at fault and what was expected; an error before training writes
+// nothing into the run directory.
 //
 // Relative paths are taken from the workspace (BUILD_WORKSPACE_DIRECTORY under `bazel run`).
 // Runs go to runs/<family>/<run name>/ unless --output_dir says otherwise. The family comes from

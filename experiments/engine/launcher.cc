@@ -49,8 +49,8 @@ int free_port() {
 
 std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) {
-    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)),
-                        ")");
+    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
+                        strsignal(WTERMSIG(status)), ")");
   }
   return absl::StrCat("exited with status ", WEXITSTATUS(status));
 }

@@ -17,7 +17,8 @@ std::string layer_group(const std::string& parameter_name) {
   const std::vector<std::string> parts = absl::StrSplit(parameter_name, '.');
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& p = parts[i];
-    if (!p.empty() && std::all_of(p.begin(), p.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    if (!p.empty() &&
+        std::all_of(p.begin(), p.end(), [](unsigned char c) { return std::isdigit(c); })) {
       return absl::StrJoin(parts.begin(), parts.begin() + i + 1, ".");
     }
   }
@@ -57,7 +58,8 @@ void LayerStats::after_step(sigma_reparam::StepMetrics& m) {
   for (size_t i = 0; i < groups_.size(); ++i) {
     auto& g = groups_[i];
     std::vector<at::Tensor> change;
-    for (size_t k = 0; k < g.parameters.size(); ++k) change.push_back(g.parameters[k].detach() - g.before[k]);
+    for (size_t k = 0; k < g.parameters.size(); ++k)
+      change.push_back(g.parameters[k].detach() - g.before[k]);
     m.mutable_layer_stat(first + static_cast<int>(i))->set_update_norm(global_norm(change));
     g.before.clear();
   }

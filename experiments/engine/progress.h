@@ -11,8 +11,8 @@ class Progress {
  public:
   Progress(bool enabled, int64_t total);
   // `extra` (e.g. " | eval loss 0.41 | acc 85.1%") is appended and keeps the line on a terminal.
-  void update(int64_t step, double loss, double min_entropy, double steps_per_second,
-              bool log_step, const std::string& extra);
+  void update(int64_t step, double loss, double min_entropy, double steps_per_second, bool log_step,
+              const std::string& extra);
   void line(const std::string& text);
 
  private:

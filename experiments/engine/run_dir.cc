@@ -81,8 +81,8 @@ absl::StatusOr<sigma_reparam::RunResult> load_result(const std::string& run_dir)
   // Records of the format before named metrics carry fields that are now reserved (the parser
   // skips them): such a result has no headline.
   if (!parsed || !result.has_headline()) {
-    for (const char* old : {"eval_accuracy:", "eval_loss:", "min_entropy_per_layer:",
-                            "eval_word_perplexity:"}) {
+    for (const char* old :
+         {"eval_accuracy:", "eval_loss:", "min_entropy_per_layer:", "eval_word_perplexity:"}) {
       if (text.find(old) != std::string::npos) {
         return absl::FailedPreconditionError(
             path + ": written by an earlier version of this suite (before named metrics, `" + old +

@@ -209,10 +209,9 @@ absl::StatusOr<ExperimentSpec> load_spec_file(const std::string& path,
   if (spec->model_case() != ExperimentSpec::MODEL_NOT_SET &&
       resolved->model_case() != ExperimentSpec::MODEL_NOT_SET &&
       spec->model_case() != resolved->model_case()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": sets model ",
-                                                   model_name(spec->model_case()), " but its base ",
-                                                   base, " is a ",
-                                                   model_name(resolved->model_case()), " spec"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": sets model ", model_name(spec->model_case()), " but its base ", base,
+                     " is a ", model_name(resolved->model_case()), " spec"));
   }
   resolved->MergeFrom(*spec);
   resolved->clear_base();
@@ -241,10 +240,9 @@ absl::StatusOr<ExperimentSpec> load_spec(const std::string& path,
     if (extra->model_case() != ExperimentSpec::MODEL_NOT_SET &&
         spec->model_case() != ExperimentSpec::MODEL_NOT_SET &&
         extra->model_case() != spec->model_case()) {
-      return absl::InvalidArgumentError(absl::StrCat("--set='", fragment, "': sets model ",
-                                                     model_name(extra->model_case()), " but ", path,
-                                                     " is a ", model_name(spec->model_case()),
-                                                     " spec"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--set='", fragment, "': sets model ", model_name(extra->model_case()),
+                       " but ", path, " is a ", model_name(spec->model_case()), " spec"));
     }
     spec->MergeFrom(*extra);
   }
@@ -267,8 +265,9 @@ absl::Status validate_spec(const ExperimentSpec& s) {
     c.expect(false, "model",
              absl::StrCat("no model set: expected one of ", absl::StrJoin(names, ", ")));
   } else if (const Family* family = find_family(s.model_case()); family == nullptr) {
-    c.expect(false, model_name(s.model_case()),
-             "no family that trains this model is linked into this binary (//experiments:train links every family)");
+    c.expect(
+        false, model_name(s.model_case()),
+        "no family that trains this model is linked into this binary (//experiments:train links every family)");
   } else {
     family->validate(s, c);
   }

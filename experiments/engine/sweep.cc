@@ -68,11 +68,12 @@ absl::StatusOr<SweepSpec> load_sweep(const std::string& path) {
     }
   }
   const auto check_lrs = [&](const google::protobuf::RepeatedField<double>& list,
-                            const std::string& at) {
+                             const std::string& at) {
     std::set<double> lrs;
     for (int i = 0; i < list.size(); ++i) {
       if (!(list[i] > 0) || !std::isfinite(list[i])) {
-        problems.push_back(absl::StrCat(at, "lr[", i, "]: must be a positive number; got ", list[i]));
+        problems.push_back(
+            absl::StrCat(at, "lr[", i, "]: must be a positive number; got ", list[i]));
       } else if (!lrs.insert(list[i]).second) {
         problems.push_back(absl::StrCat(at, "lr[", i, "]: ", list[i], " appears twice"));
       }

@@ -88,8 +88,8 @@ bool resumable(const experiments::PlannedRun& run) {
 }
 
 // Starts `binary` for `run` with its output in <run dir>/train.log; returns the child's pid.
-pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int threads,
-             int ranks, bool redo) {
+pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int threads, int ranks,
+             bool redo) {
   std::filesystem::create_directories(run.dir);
   std::vector<std::string> args = {binary, "--spec=" + run.spec_path};
   for (const auto& s : run.sets) args.push_back("--set=" + s);
@@ -122,8 +122,8 @@ pid_t launch(const std::string& binary, const experiments::PlannedRun& run, int 
 // outcome and an estimate of the time left. Returns the number of runs that did not finish
 // (COMPLETED or DIVERGED), or -1 if a process could not be started.
 int train_runs(const std::vector<experiments::PlannedRun>& plan, std::deque<size_t> todo,
-               int done_before, const std::string& train_binary, int jobs, int threads,
-               int ranks, bool redo) {
+               int done_before, const std::string& train_binary, int jobs, int threads, int ranks,
+               bool redo) {
   const auto start = Clock::now();
   std::map<pid_t, std::pair<size_t, Clock::time_point>> running;
   size_t finished_now = 0;
@@ -168,7 +168,8 @@ int train_runs(const std::vector<experiments::PlannedRun>& plan, std::deque<size
     std::cout << absl::StrFormat(
                      "[%*zu/%zu] %-34s seed %ld  %-48s %4.0f s | %s elapsed, ~%s left\n",
                      std::to_string(total).size(), done_before + finished_now, total, run.name,
-                     static_cast<long>(run.seed), what, took, core::clock_time(elapsed), core::clock_time(left))
+                     static_cast<long>(run.seed), what, took, core::clock_time(elapsed),
+                     core::clock_time(left))
               << std::flush;
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -221,10 +222,9 @@ int main(int argc, char** argv) {
     std::cerr << "error: --nproc_per_node > 1 trains one multi-rank run at a time: drop --jobs\n";
     return 2;
   }
-  const int jobs = ranks > 1 ? 1
-                   : absl::GetFlag(FLAGS_jobs) > 0
-                       ? absl::GetFlag(FLAGS_jobs)
-                       : std::max(1, core::available_cores() / threads);
+  const int jobs = ranks > 1                       ? 1
+                   : absl::GetFlag(FLAGS_jobs) > 0 ? absl::GetFlag(FLAGS_jobs)
+                                                   : std::max(1, core::available_cores() / threads);
   // The family binaries sit beside this one (bazel-bin/experiments/).
   const std::string here = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
 
@@ -263,8 +263,9 @@ int main(int argc, char** argv) {
                    threads == 1 ? "" : "s")
             << std::flush;
   if (stale > 0) {
-    std::cout << stale << " finished run(s) were trained with another spec (an earlier version of "
-                          "the sweep file): they train again\n";
+    std::cout << stale
+              << " finished run(s) were trained with another spec (an earlier version of "
+                 "the sweep file): they train again\n";
   }
   if (!strays.empty()) {
     std::cout << "warning: " << sweep_dir.string() << " also holds " << strays.size()

@@ -186,14 +186,14 @@ void TrainingRun::write_metrics(const StepMetrics& m) {
   metrics_ << json << "\n";
   metrics_.flush();
   if (!metrics_) {
-    throw std::runtime_error(dir_ + "/metrics.jsonl: write failed (disk full or file size limit?)"
+    throw std::runtime_error(dir_ +
+                             "/metrics.jsonl: write failed (disk full or file size limit?)"
                              "; the last checkpoint and its metrics are intact for --resume");
   }
 }
 
 // Entropy of this step's forward pass per attention layer, and the lowest seen per layer.
-void TrainingRun::record_entropy(const models::AttentionObservation& observation,
-                                 StepMetrics& m) {
+void TrainingRun::record_entropy(const models::AttentionObservation& observation, StepMetrics& m) {
   for (const auto& record : observation.records) {
     auto* le = m.add_entropy();
     le->set_stack(record.site.stack);
@@ -324,7 +324,8 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
                       : core::mix_seed(step_seed, parallel_->rank()));
   model_.train();
   const bool log_step = step == 1 || step % run.log_interval() == 0 || step == total_;
-  const bool eval_step = step == total_ || (run.eval_interval() > 0 && step % run.eval_interval() == 0);
+  const bool eval_step =
+      step == total_ || (run.eval_interval() > 0 && step % run.eval_interval() == 0);
   const double lr = scheduled_lr(spec_.schedule(), spec_.optimizer().lr(), step - 1, total_);
   optimizer_.zero_grad();
   models::AttentionObservation observation;
@@ -435,7 +436,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   if (stop && step < total_) {
     // A data-parallel rank may stop on another rank's signal.
     const int signo = stop_requested();
-    const std::string why = signo == SIGTERM ? "SIGTERM"
+    const std::string why = signo == SIGTERM  ? "SIGTERM"
                             : signo == SIGINT ? "SIGINT"
                                               : "another rank's SIGINT or SIGTERM";
     progress_.line("INTERRUPTED by " + why + " after step " + std::to_string(step) +
@@ -444,8 +445,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
     return StepEnd::kStopped;
   }
   if (options_.after_step) options_.after_step(step);
-  if (options_.interrupt_after_step > 0 && step == options_.interrupt_after_step &&
-      step < total_) {
+  if (options_.interrupt_after_step > 0 && step == options_.interrupt_after_step && step < total_) {
     return StepEnd::kInterrupted;  // as if killed: the result stays RUNNING
   }
   return StepEnd::kContinue;
@@ -483,7 +483,8 @@ void TrainingRun::finish() {
   std::string test_text;
   if (task_.test(&t)) {
     (*result_.mutable_metrics())["test_loss"] = t.loss;
-    for (const auto& [name, value] : t.metrics) (*result_.mutable_metrics())["test_" + name] = value;
+    for (const auto& [name, value] : t.metrics)
+      (*result_.mutable_metrics())["test_" + name] = value;
     test_text = " | test" + metrics_text(t.metrics, "test_");
   }
   write_result(RunResult::COMPLETED, total_, "");

@@ -64,8 +64,7 @@ TokenLoss mean_token_loss(models::CausalLm& model, const at::Tensor& tokens, int
     const int64_t n = std::min(batch, windows - w);
     at::Tensor starts = at::arange(w, w + n, at::kLong) * context;  // (n,)
     at::Tensor idx = starts.unsqueeze(1) + at::arange(context + 1, at::kLong).unsqueeze(0);
-    at::Tensor chunk =
-        tokens.index_select(0, idx.flatten()).view({n, context + 1}).to(device);
+    at::Tensor chunk = tokens.index_select(0, idx.flatten()).view({n, context + 1}).to(device);
     at::Tensor logits = model->forward(chunk.narrow(1, 0, context));  // (n, context, V)
     at::Tensor target = chunk.narrow(1, 1, context);
     sum += at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}), {},
@@ -93,8 +92,8 @@ LmTask::LmTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
                                 {"test", test_}}) {
     if (t.size(0) < context + 1) {
       throw std::runtime_error(corpus_.name + ": the " + name + " split has " +
-                               std::to_string(t.size(0)) + " tokens, fewer than context + 1 = " +
-                               std::to_string(context + 1));
+                               std::to_string(t.size(0)) +
+                               " tokens, fewer than context + 1 = " + std::to_string(context + 1));
     }
   }
   absl::StatusOr<models::CausalLmConfig> built = lm_config(spec.lm());
@@ -165,8 +164,7 @@ bool LmTask::probe(models::AttentionObservation* observation) {
   const int64_t n = std::min<int64_t>(4, (valid_.size(0) - 1) / context);
   at::Tensor idx = (at::arange(n, at::kLong) * context).unsqueeze(1) +
                    at::arange(context, at::kLong).unsqueeze(0);
-  model_->forward(to_device(valid_.index_select(0, idx.flatten()).view({n, context})),
-                  observation);
+  model_->forward(to_device(valid_.index_select(0, idx.flatten()).view({n, context})), observation);
   return true;
 }
 

@@ -43,8 +43,8 @@ class LmTask : public Task {
   torch::nn::Module& model() override { return *model_; }
   int64_t examples_per_epoch() const override;  // training windows
   Output train_forward(int64_t step, models::AttentionObservation* observation) override;
-  Evaluation evaluate() override;            // validation split
-  bool test(Evaluation* out) override;       // test split (first eval_subset windows if set)
+  Evaluation evaluate() override;       // validation split
+  bool test(Evaluation* out) override;  // test split (first eval_subset windows if set)
   bool probe(models::AttentionObservation* observation) override;  // 4 validation windows
   // Validation perplexity per word (the headline) and per token; the same on test.
   std::vector<sigma_reparam::MetricInfo> metrics() const override;

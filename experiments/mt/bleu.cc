@@ -117,10 +117,11 @@ std::string tokenize_13a(const std::string& raw) {
                            return std::vector<std::string>{" ", a, " ", b};
                          });
   // A dash after a digit.
-  spaced = two_char_pass(spaced, is_digit, [](const std::string& c) { return c == "-"; },
-                         [](const std::string& a, const std::string& b) {
-                           return std::vector<std::string>{a, " ", b, " "};
-                         });
+  spaced = two_char_pass(
+      spaced, is_digit, [](const std::string& c) { return c == "-"; },
+      [](const std::string& a, const std::string& b) {
+        return std::vector<std::string>{a, " ", b, " "};
+      });
   std::string joined;
   for (const auto& c : spaced) joined += c;
   std::string out;
@@ -179,8 +180,7 @@ BleuScore corpus_bleu(const std::vector<std::string>& hypotheses,
                       const std::vector<std::vector<std::string>>& references,
                       const BleuOptions& options) {
   auto tokenize = [&](const std::string& line) {
-    return split_words(options.tokenize == BleuOptions::Tokenize::k13a ? tokenize_13a(line)
-                                                                        : line);
+    return split_words(options.tokenize == BleuOptions::Tokenize::k13a ? tokenize_13a(line) : line);
   };
   int64_t counts[4] = {0, 0, 0, 0}, totals[4] = {0, 0, 0, 0}, hyp_len = 0, ref_len = 0;
   for (size_t i = 0; i < hypotheses.size(); ++i) {

@@ -28,11 +28,11 @@ struct BleuOptions {
 };
 
 struct BleuScore {
-  double score = 0;       // 0..100
+  double score = 0;                     // 0..100
   double precisions[4] = {0, 0, 0, 0};  // 0..100, after smoothing
   int64_t counts[4] = {0, 0, 0, 0};     // clipped n-gram matches
   int64_t totals[4] = {0, 0, 0, 0};     // hypothesis n-grams
-  double bp = 0;          // brevity penalty
+  double bp = 0;                        // brevity penalty
   int64_t hyp_len = 0, ref_len = 0;
 };
 

@@ -47,8 +47,8 @@ int64_t max_target_length(int64_t source_length, const DecodeOptions& o) {
 at::Tensor pad_batch(const std::vector<const std::vector<int64_t>*>& rows, int64_t pad) {
   size_t width = 1;
   for (const auto* r : rows) width = std::max(width, r->size());
-  at::Tensor out = at::full({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)}, pad,
-                            at::kLong);
+  at::Tensor out =
+      at::full({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)}, pad, at::kLong);
   int64_t* data = out.data_ptr<int64_t>();
   for (size_t i = 0; i < rows.size(); ++i) {
     std::copy(rows[i]->begin(), rows[i]->end(), data + i * width);
@@ -57,8 +57,7 @@ at::Tensor pad_batch(const std::vector<const std::vector<int64_t>*>& rows, int64
 }
 
 std::vector<std::vector<int64_t>> greedy_search(models::EncoderDecoder& model,
-                                                const at::Tensor& source,
-                                                const DecodeOptions& o) {
+                                                const at::Tensor& source, const DecodeOptions& o) {
   const int64_t B = source.size(0);
   const std::vector<int64_t> budget = row_budgets(source, o);
   const int64_t steps = *std::max_element(budget.begin(), budget.end());
@@ -92,8 +91,7 @@ std::vector<std::vector<int64_t>> greedy_search(models::EncoderDecoder& model,
 }
 
 std::vector<std::vector<int64_t>> beam_search(models::EncoderDecoder& model,
-                                              const at::Tensor& source,
-                                              const DecodeOptions& o) {
+                                              const at::Tensor& source, const DecodeOptions& o) {
   const int64_t B = source.size(0), K = o.beam_size;
   const std::vector<int64_t> budget = row_budgets(source, o);
   const int64_t steps = *std::max_element(budget.begin(), budget.end());
@@ -116,8 +114,7 @@ std::vector<std::vector<int64_t>> beam_search(models::EncoderDecoder& model,
     finished[b].push_back({score / std::pow(length, o.length_penalty), std::move(tokens)});
   };
   for (int64_t t = 0; t < steps; ++t) {
-    at::Tensor logp =
-        next_log_probs(model, last, t, memory, expanded, &cache, o).to(at::kDouble);
+    at::Tensor logp = next_log_probs(model, last, t, memory, expanded, &cache, o).to(at::kDouble);
     const int64_t V = logp.size(1);
     at::Tensor total = logp + at::tensor(scores, at::kDouble).unsqueeze(1);  // (B*K, V)
     auto [values, indices] = total.view({B, K * V}).topk(std::min<int64_t>(2 * K, K * V), 1);
@@ -182,9 +179,8 @@ std::vector<std::vector<int64_t>> translate(models::EncoderDecoder& model,
                                             const DecodeOptions& o) {
   std::vector<size_t> order(sources.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return sources[a].size() < sources[b].size();
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sources[a].size() < sources[b].size(); });
   std::vector<std::vector<int64_t>> out(sources.size());
   const size_t batch = static_cast<size_t>(std::max<int64_t>(1, o.batch_size));
   for (size_t start = 0; start < order.size(); start += batch) {
@@ -192,7 +188,8 @@ std::vector<std::vector<int64_t>> translate(models::EncoderDecoder& model,
     std::vector<const std::vector<int64_t>*> rows;
     for (size_t i = start; i < end; ++i) rows.push_back(&sources[order[i]]);
     const at::Tensor source = pad_batch(rows, o.pad);
-    auto decoded = o.beam_size <= 1 ? greedy_search(model, source, o) : beam_search(model, source, o);
+    auto decoded =
+        o.beam_size <= 1 ? greedy_search(model, source, o) : beam_search(model, source, o);
     for (size_t i = start; i < end; ++i) out[order[i]] = std::move(decoded[i - start]);
   }
   return out;

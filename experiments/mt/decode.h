@@ -17,9 +17,9 @@ struct DecodeOptions {
   double length_penalty = 1.0;  // finished hypotheses ranked by log-prob / length^penalty
   double max_length_a = 1.5;    // at most a x source length + b tokens, end-of-sentence included
   int max_length_b = 10;
-  int64_t max_length = 64;      // and never more than this (the model's positions)
+  int64_t max_length = 64;  // and never more than this (the model's positions)
   int64_t pad = 0, bos = 1, eos = 3;
-  int64_t batch_size = 64;      // sentences per forward pass (translate)
+  int64_t batch_size = 64;  // sentences per forward pass (translate)
 };
 
 // The token budget (end-of-sentence included) of a hypothesis for a source of `source_length`

@@ -28,9 +28,7 @@ std::string joined(const std::vector<std::string>& lines) {
   return text;
 }
 
-bool blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
+bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
 // Sorts pairs by their longer side, then source length (stable: ties keep corpus order).
 void sort_by_length(EncodedSplit* split) {
@@ -57,7 +55,8 @@ EncodedSplit encode_split(const datasets::Tokenizer& tokenizer, const datasets::
 // multiset: a word the source has once counts once): 1 when copying the source gets every word.
 double copied_word_fraction(const std::string& source, const std::string& reference) {
   std::map<std::string, int> available;
-  for (absl::string_view w : absl::StrSplit(source, ' ', absl::SkipEmpty())) ++available[std::string(w)];
+  for (absl::string_view w : absl::StrSplit(source, ' ', absl::SkipEmpty()))
+    ++available[std::string(w)];
   int words = 0, copied = 0;
   for (absl::string_view w : absl::StrSplit(reference, ' ', absl::SkipEmpty())) {
     ++words;
@@ -101,14 +100,16 @@ std::vector<std::vector<int64_t>> encode_lines(const datasets::Tokenizer& tokeni
   for (const auto& line : lines) {
     if (!blank(line)) nonblank.push_back(line);
   }
-  const std::vector<int> ids = nonblank.empty() ? std::vector<int>{} : tokenizer.encode(joined(nonblank));
+  const std::vector<int> ids =
+      nonblank.empty() ? std::vector<int>{} : tokenizer.encode(joined(nonblank));
   std::vector<std::vector<int64_t>> out;
   out.reserve(lines.size());
   size_t at = 0;
   for (const auto& line : lines) {
     std::vector<int64_t> sentence;
     if (!blank(line)) {
-      while (at < ids.size() && ids[at] != tokenizer.eos_id()) sentence.push_back(ids[at++] + kMtIdOffset);
+      while (at < ids.size() && ids[at] != tokenizer.eos_id())
+        sentence.push_back(ids[at++] + kMtIdOffset);
       if (at == ids.size()) {
         throw std::runtime_error("SentencePiece returned fewer sentences than it was given (" +
                                  std::to_string(nonblank.size()) + ")");
@@ -128,7 +129,8 @@ std::vector<std::string> decode_all(const datasets::Tokenizer& tokenizer,
   std::vector<int> pieces;
   for (const auto& ids : sequences) {
     for (int64_t id : ids) {
-      if (id != kMtPad && id != kMtBos && id != kMtEos) pieces.push_back(static_cast<int>(id - kMtIdOffset));
+      if (id != kMtPad && id != kMtBos && id != kMtEos)
+        pieces.push_back(static_cast<int>(id - kMtIdOffset));
     }
     pieces.push_back(tokenizer.eos_id());
   }
@@ -167,7 +169,8 @@ MtTask::MtTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
   options.vocab_size = mt.vocab_size();
   options.model_type = "bpe";
   tokenizer_ = datasets::Tokenizer::train_or_load(
-      corpus_.name + "-joint", joined(corpus_.train.source) + joined(corpus_.train.target), options);
+      corpus_.name + "-joint", joined(corpus_.train.source) + joined(corpus_.train.target),
+      options);
   // Training pairs within max_length on both sides (the subset, if set, taken after that).
   EncodedSplit all_train = encode_split(tokenizer_, corpus_.train);
   const size_t limit = static_cast<size_t>(mt.max_length());
@@ -278,7 +281,8 @@ double MtTask::split_loss(const EncodedSplit& split, size_t n, double* unigram) 
                .item<double>();
     const at::Tensor real = target_out.ne(kMtPad);
     tokens += real.sum().item<int64_t>();
-    unigram_sum -= unigram_log_prob_.index_select(0, target_out.masked_select(real)).sum().item<double>();
+    unigram_sum -=
+        unigram_log_prob_.index_select(0, target_out.masked_select(real)).sum().item<double>();
   }
   if (unigram != nullptr) *unigram = tokens > 0 ? unigram_sum / static_cast<double>(tokens) : 0.0;
   return tokens > 0 ? sum / static_cast<double>(tokens) : 0.0;
@@ -292,8 +296,9 @@ std::vector<std::string> MtTask::decode_split(const EncodedSplit& split, size_t 
 }
 
 Task::Evaluation MtTask::evaluate() {
-  const size_t n = spec_.mt().eval_sentences() > 0 ? static_cast<size_t>(spec_.mt().eval_sentences())
-                                                   : valid_.source.size();
+  const size_t n = spec_.mt().eval_sentences() > 0
+                       ? static_cast<size_t>(spec_.mt().eval_sentences())
+                       : valid_.source.size();
   Evaluation e;
   double unigram = 0;
   e.loss = split_loss(valid_, n, &unigram);
@@ -302,7 +307,8 @@ Task::Evaluation MtTask::evaluate() {
   greedy.beam_size = 1;
   greedy.batch_size = 128;
   const std::vector<std::string> hyp = decode_split(valid_, n, greedy);
-  const std::vector<std::string> ref(corpus_.valid.target.begin(), corpus_.valid.target.begin() + hyp.size());
+  const std::vector<std::string> ref(corpus_.valid.target.begin(),
+                                     corpus_.valid.target.begin() + hyp.size());
   e.metrics["bleu"] = corpus_bleu(hyp, {ref}).score;
   return e;
 }
@@ -312,8 +318,10 @@ bool MtTask::test(Evaluation* out) {
                                                   : test_.source.size();
   out->loss = split_loss(test_, n);
   const std::vector<std::string> hyp = decode_split(test_, n, decode_options());
-  const std::vector<std::string> src(corpus_.test.source.begin(), corpus_.test.source.begin() + hyp.size());
-  const std::vector<std::string> ref(corpus_.test.target.begin(), corpus_.test.target.begin() + hyp.size());
+  const std::vector<std::string> src(corpus_.test.source.begin(),
+                                     corpus_.test.source.begin() + hyp.size());
+  const std::vector<std::string> ref(corpus_.test.target.begin(),
+                                     corpus_.test.target.begin() + hyp.size());
   const BleuScore bleu = corpus_bleu(hyp, {ref});
   const BleuScore copy = corpus_bleu(src, {ref});
   out->metrics["bleu"] = bleu.score;
@@ -389,13 +397,15 @@ std::vector<sigma_reparam::MetricInfo> MtTask::metrics() const {
       metric_info("eval_bleu", "validation BLEU (greedy)", "BLEU", true, false, 2),
       metric_info("test_chrf", "test chrF", "chrF", true, false, 2),
       metric_info("test_copy_bleu", "test BLEU of copying the source", "copy BLEU", true, false, 2),
-      metric_info("test_translated_bleu",
-                  "test BLEU where copying is not free (reference shares < 1/2 of its words with the source)", "BLEU(tr)",
-                  true, false, 2),
+      metric_info(
+          "test_translated_bleu",
+          "test BLEU where copying is not free (reference shares < 1/2 of its words with the source)",
+          "BLEU(tr)", true, false, 2),
       metric_info("test_translated_copy_bleu",
-                  "test BLEU of copying the source where copying is not free",
-                  "copy BLEU(tr)", true, false, 2),
-      metric_info("test_translated_pairs", "test pairs whose reference shares under half its words with the source",
+                  "test BLEU of copying the source where copying is not free", "copy BLEU(tr)",
+                  true, false, 2),
+      metric_info("test_translated_pairs",
+                  "test pairs whose reference shares under half its words with the source",
                   "pairs(tr)", true, false, 0),
   };
 }

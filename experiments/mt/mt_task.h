@@ -80,7 +80,8 @@ class MtTask : public Task {
   datasets::Tokenizer tokenizer_;
   EncodedSplit train_, valid_, test_;
   int64_t dropped_long_ = 0;  // training pairs longer than mt.max_length
-  at::Tensor unigram_log_prob_;  // (vocab,) log frequency of each target token in training (add-one)
+  at::Tensor
+      unigram_log_prob_;  // (vocab,) log frequency of each target token in training (add-one)
   models::EncoderDecoder model_{nullptr};
   std::string test_summary_;
 };

@@ -29,8 +29,9 @@ at::Tensor nt_xent(const at::Tensor& z1, const at::Tensor& z2, double temperatur
   return at::cross_entropy_loss(logits, targets);
 }
 
-double knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries,
-                    const at::Tensor& query_labels, int64_t classes, int64_t k, double temperature) {
+double knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels,
+                    const at::Tensor& queries, const at::Tensor& query_labels, int64_t classes,
+                    int64_t k, double temperature) {
   TORCH_CHECK(bank.size(0) >= 1 && queries.size(0) >= 1, "knn_accuracy: empty bank or queries");
   k = std::min<int64_t>(k, bank.size(0));
   at::Tensor b = bank / bank.norm(2, {1}, true).clamp_min(1e-12);
@@ -70,8 +71,10 @@ LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& trai
     adam.step();
   }
   at::NoGradGuard no_grad;
-  r.train_accuracy = at::addmm(bias, x, w).argmax(1).eq(train_y).to(at::kDouble).mean().item<double>();
-  r.test_accuracy = at::addmm(bias, xt, w).argmax(1).eq(test_y).to(at::kDouble).mean().item<double>();
+  r.train_accuracy =
+      at::addmm(bias, x, w).argmax(1).eq(train_y).to(at::kDouble).mean().item<double>();
+  r.test_accuracy =
+      at::addmm(bias, xt, w).argmax(1).eq(test_y).to(at::kDouble).mean().item<double>();
   return r;
 }
 

@@ -19,8 +19,9 @@ at::Tensor nt_xent(const at::Tensor& z1, const at::Tensor& z2, double temperatur
 // Weighted kNN accuracy (Wu et al. 2018): each query's k most cosine-similar bank features vote
 // for their labels with weight exp(similarity / temperature). bank (M, D), bank_labels (M,),
 // queries (Q, D), query_labels (Q,).
-double knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries,
-                    const at::Tensor& query_labels, int64_t classes, int64_t k, double temperature);
+double knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels,
+                    const at::Tensor& queries, const at::Tensor& query_labels, int64_t classes,
+                    int64_t k, double temperature);
 
 struct LinearProbeOptions {
   int64_t steps = 300;

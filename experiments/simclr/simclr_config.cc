@@ -43,7 +43,8 @@ void check_simclr_spec(const sigma_reparam::ExperimentSpec& s, SpecChecker& c) {
   c.positive(v.knn_temperature(), p + ".knn_temperature");
   c.expect(v.probe_train_examples() >= 0, p + ".probe_train_examples",
            absl::StrCat(v.probe_train_examples(), " must be >= 0 (0 = all)"));
-  c.expect(v.probe_steps() >= 1, p + ".probe_steps", absl::StrCat(v.probe_steps(), " must be >= 1"));
+  c.expect(v.probe_steps() >= 1, p + ".probe_steps",
+           absl::StrCat(v.probe_steps(), " must be >= 1"));
   c.positive(v.probe_lr(), p + ".probe_lr");
   c.non_negative(v.probe_weight_decay(), p + ".probe_weight_decay");
   c.expect(s.data().batch_size() >= 2, "data.batch_size",

@@ -41,22 +41,24 @@ SimclrTask::SimclrTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) 
   const auto& data = spec.data();
   const auto& s = spec.simclr();
   if (data.dataset() == DataSpec::IMAGENET_FOLDER) {
-    folder_train_ = std::make_unique<datasets::ImageFolder>(core::resolve_input(data.path()) + "/train", s.image_size(),
-                                                            s.channels());
-    folder_test_ = std::make_unique<datasets::ImageFolder>(core::resolve_input(data.path()) + "/val", s.image_size(),
-                                                           s.channels(), folder_train_->classes());
+    folder_train_ = std::make_unique<datasets::ImageFolder>(
+        core::resolve_input(data.path()) + "/train", s.image_size(), s.channels());
+    folder_test_ = std::make_unique<datasets::ImageFolder>(
+        core::resolve_input(data.path()) + "/val", s.image_size(), s.channels(),
+        folder_train_->classes());
     train_examples_ = folder_train_->size();
   } else {
     train_ = datasets::load_fashion_mnist("train", data.path());
     test_ = datasets::load_fashion_mnist("test", data.path());
     // Back to pixels in [0, 1]: the views are cropped and jittered in pixel space.
     for (auto* split : {&train_, &test_}) {
-      split->images = (split->images * datasets::kFashionMnistStd + datasets::kFashionMnistMean)
-                          .clamp(0, 1);
+      split->images =
+          (split->images * datasets::kFashionMnistStd + datasets::kFashionMnistMean).clamp(0, 1);
     }
     train_examples_ = train_.images.size(0);
   }
-  if (data.train_subset() > 0) train_examples_ = std::min<int64_t>(train_examples_, data.train_subset());
+  if (data.train_subset() > 0)
+    train_examples_ = std::min<int64_t>(train_examples_, data.train_subset());
   augment_.min_scale = s.crop_min_scale();
   augment_.flip = data.horizontal_flip();
   augment_.jitter = s.jitter();
@@ -97,8 +99,9 @@ at::Tensor SimclrTask::views(const at::Tensor& indices, uint64_t seed, int64_t s
   const int64_t S = spec_.simclr().image_size();
   // Folder images: a centre crop a little larger than S (the evaluation resize) to crop views
   // from; Fashion-MNIST: the whole image.
-  at::Tensor source = folder() ? folder_train_->eval_batch(indices, 256.0 / 224.0, /*normalize=*/false)
-                               : train_.images.index_select(0, indices);
+  at::Tensor source = folder()
+                          ? folder_train_->eval_batch(indices, 256.0 / 224.0, /*normalize=*/false)
+                          : train_.images.index_select(0, indices);
   at::Generator gen = datasets::make_generator(core::mix_seed(seed ^ 0x51C1Aull, step));
   at::Tensor v1 = datasets::augment_view(source, augment_, S, gen);
   at::Tensor v2 = datasets::augment_view(source, augment_, S, gen);
@@ -125,11 +128,13 @@ at::Tensor SimclrTask::features(models::SimclrNetwork& net, bool train_split, in
                                 at::Tensor* labels) const {
   const int64_t size = train_split ? train_examples_ : test_examples();
   at::Tensor idx = evenly_spaced(size, n);
-  if (labels != nullptr) *labels = (train_split ? train_labels() : test_labels()).index_select(0, idx);
+  if (labels != nullptr)
+    *labels = (train_split ? train_labels() : test_labels()).index_select(0, idx);
   std::vector<at::Tensor> out;
   const int64_t chunk = 500;
   for (int64_t i = 0; i < idx.size(0); i += chunk) {
-    out.push_back(net->features(eval_images(train_split, idx.narrow(0, i, std::min(chunk, idx.size(0) - i)))));
+    out.push_back(net->features(
+        eval_images(train_split, idx.narrow(0, i, std::min(chunk, idx.size(0) - i)))));
   }
   return at::cat(out, 0);
 }
@@ -149,15 +154,17 @@ Task::Evaluation SimclrTask::evaluate() {
                                       datasets::augment_view(source, augment_, S, gen)}));
     at::Tensor z = net_->forward(v);
     double accuracy = 0;
-    e.loss = nt_xent(z.narrow(0, 0, n), z.narrow(0, n, n), s.temperature(), &accuracy).item<double>();
+    e.loss =
+        nt_xent(z.narrow(0, 0, n), z.narrow(0, n, n), s.temperature(), &accuracy).item<double>();
     e.metrics["contrastive_accuracy"] = accuracy;
   }
   at::Tensor bank_labels, query_labels;
   at::Tensor bank = features(net_, /*train_split=*/true, s.knn_bank(), &bank_labels);
-  at::Tensor queries = features(net_, /*train_split=*/false, spec_.data().eval_subset(), &query_labels);
+  at::Tensor queries =
+      features(net_, /*train_split=*/false, spec_.data().eval_subset(), &query_labels);
   const int64_t classes = train_labels().max().item<int64_t>() + 1;
-  e.metrics["knn_accuracy"] =
-      knn_accuracy(bank, bank_labels, queries, query_labels, classes, s.knn_k(), s.knn_temperature());
+  e.metrics["knn_accuracy"] = knn_accuracy(bank, bank_labels, queries, query_labels, classes,
+                                           s.knn_k(), s.knn_temperature());
   return e;
 }
 
@@ -195,7 +202,8 @@ bool SimclrTask::test(Evaluation* out) {
                                    : train_examples_,
       s.knn_k(), 100 * knn);
   if (s.probe_random_init()) {
-    models::SimclrNetwork initial = build_network(spec_);  // the same seed: the same initial weights
+    models::SimclrNetwork initial =
+        build_network(spec_);  // the same seed: the same initial weights
     initial->eval();
     const LinearProbeResult r0 = probe_of(initial, nullptr);
     out->metrics["random_init_probe_accuracy"] = r0.test_accuracy;

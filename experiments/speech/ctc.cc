@@ -93,7 +93,8 @@ int64_t edit_distance(const std::vector<T>& hyp, const std::vector<T>& ref) {
     row[0] = static_cast<int64_t>(i);
     for (size_t j = 1; j <= ref.size(); ++j) {
       const int64_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (hyp[i - 1] == ref[j - 1] ? 0 : 1)});
+      row[j] =
+          std::min({row[j] + 1, row[j - 1] + 1, diagonal + (hyp[i - 1] == ref[j - 1] ? 0 : 1)});
       diagonal = up;
     }
   }
@@ -110,7 +111,8 @@ ErrorCount word_errors(const std::string& hypothesis, const std::string& referen
 }
 
 ErrorCount char_errors(const std::string& hypothesis, const std::string& reference) {
-  const std::vector<char> h(hypothesis.begin(), hypothesis.end()), r(reference.begin(), reference.end());
+  const std::vector<char> h(hypothesis.begin(), hypothesis.end()),
+      r(reference.begin(), reference.end());
   return {edit_distance(h, r), static_cast<int64_t>(r.size())};
 }
 

@@ -50,8 +50,9 @@ void check_speech_spec(const sigma_reparam::ExperimentSpec& spec, SpecChecker& c
   c.status(speech_config(s).status(), "speech.transformer");
   c.expect(s.n_mels() >= 8 && s.n_mels() <= 256, "speech.n_mels",
            absl::StrCat(s.n_mels(), " must be in [8, 256]"));
-  c.expect(s.f_max() > 0 && s.f_max() <= 8000, "speech.f_max",
-           absl::StrCat(s.f_max(), " Hz must be in (0, 8000] (half of 16 kHz, LibriSpeech's rate)"));
+  c.expect(
+      s.f_max() > 0 && s.f_max() <= 8000, "speech.f_max",
+      absl::StrCat(s.f_max(), " Hz must be in (0, 8000] (half of 16 kHz, LibriSpeech's rate)"));
   c.expect(s.kernel() >= 1, "speech.kernel", absl::StrCat(s.kernel(), " must be >= 1"));
   c.expect(s.stride() >= 1 && s.stride() <= s.kernel(), "speech.stride",
            absl::StrCat(s.stride(), " must be in [1, kernel]"));
@@ -66,7 +67,8 @@ void check_speech_spec(const sigma_reparam::ExperimentSpec& spec, SpecChecker& c
   c.expect(a.freq_width() >= 1 && a.freq_width() < s.n_mels(), "speech.spec_augment.freq_width",
            absl::StrCat(a.freq_width(), " must be in [1, n_mels)"));
   c.expect(a.time_width() >= 1, "speech.spec_augment.time_width", "must be >= 1");
-  c.expect(s.max_seconds() > 0, "speech.max_seconds", absl::StrCat(s.max_seconds(), " must be > 0"));
+  c.expect(s.max_seconds() > 0, "speech.max_seconds",
+           absl::StrCat(s.max_seconds(), " must be > 0"));
   c.expect(s.eval_utterances() >= 0, "speech.eval_utterances", "must be >= 0");
   c.expect(s.beam_size() >= 1, "speech.beam_size", absl::StrCat(s.beam_size(), " must be >= 1"));
   c.expect(s.headline() != SpeechSpec::METRIC_UNSPECIFIED, "speech.headline", "must be WER or CER");

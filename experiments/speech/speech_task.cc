@@ -47,8 +47,11 @@ std::vector<at::Tensor> cached_features(const std::string& split,
   std::error_code error;
   for (const datasets::Utterance* u : chosen) {
     const auto size = std::filesystem::file_size(u->audio_path, error);
-    const auto time = std::filesystem::last_write_time(u->audio_path, error).time_since_epoch().count();
-    key = core::fnv1a64(absl::StrCat(std::filesystem::absolute(u->audio_path).string(), "|", size, "|", time, "\n"), key);
+    const auto time =
+        std::filesystem::last_write_time(u->audio_path, error).time_since_epoch().count();
+    key = core::fnv1a64(
+        absl::StrCat(std::filesystem::absolute(u->audio_path).string(), "|", size, "|", time, "\n"),
+        key);
   }
   const std::string dir = datasets::data_dir() + "/speech-features";
   const std::string path = absl::StrFormat("%s/%s-%016x.pt", dir, split, key);
@@ -101,7 +104,8 @@ SpeechData load_split(const std::string& dir, const sigma_reparam::ExperimentSpe
                       bool training) {
   std::error_code error;
   if (spec.data().dataset() == DataSpec::SPEECH_SYNTH && !std::filesystem::exists(dir, error)) {
-    throw std::runtime_error(datasets::missing_data_message("the synthetic speech corpus", dir, "speech"));
+    throw std::runtime_error(
+        datasets::missing_data_message("the synthetic speech corpus", dir, "speech"));
   }
   const datasets::SpeechSplit split = datasets::read_librispeech_split(dir);
   const auto& s = spec.speech();
@@ -122,8 +126,9 @@ SpeechData load_split(const std::string& dir, const sigma_reparam::ExperimentSpe
     at::Tensor f = std::move(features[k]);
     std::vector<int64_t> labels = datasets::char_labels(u.transcript);
     const int64_t frames = f.size(0);
-    if (training && (frames > s.max_seconds() * 100 ||
-                     models::speech_output_length(frames, s.stride()) < ctc_min_positions(labels))) {
+    if (training &&
+        (frames > s.max_seconds() * 100 ||
+         models::speech_output_length(frames, s.stride()) < ctc_min_positions(labels))) {
       ++data.left_out;
       continue;
     }
@@ -159,7 +164,8 @@ void sort_by_frames(SpeechData* d) {
 double error_rate(const std::vector<std::string>& hyp, const std::vector<std::string>& ref,
                   bool words) {
   ErrorCount e;
-  for (size_t i = 0; i < hyp.size(); ++i) e += words ? word_errors(hyp[i], ref[i]) : char_errors(hyp[i], ref[i]);
+  for (size_t i = 0; i < hyp.size(); ++i)
+    e += words ? word_errors(hyp[i], ref[i]) : char_errors(hyp[i], ref[i]);
   return e.rate();
 }
 
@@ -295,7 +301,8 @@ Task::Evaluation SpeechTask::evaluate() {
   Evaluation e;
   std::vector<std::string> hyp;
   e.loss = run_split(valid_, n, /*beam=*/1, &hyp);
-  const std::vector<std::string> ref(valid_.transcripts.begin(), valid_.transcripts.begin() + hyp.size());
+  const std::vector<std::string> ref(valid_.transcripts.begin(),
+                                     valid_.transcripts.begin() + hyp.size());
   e.metrics["wer"] = error_rate(hyp, ref, true);
   e.metrics["cer"] = error_rate(hyp, ref, false);
   return e;
@@ -309,10 +316,12 @@ bool SpeechTask::test(Evaluation* out) {
   for (auto [data, prefix, what] :
        {std::make_tuple(&test_, "", "held-out voices"),
         std::make_tuple(&second_test_, "second_",
-                        spec_.data().dataset() == DataSpec::SPEECH_SYNTH ? "unseen synthesiser" : "second test split")}) {
+                        spec_.data().dataset() == DataSpec::SPEECH_SYNTH ? "unseen synthesiser"
+                                                                         : "second test split")}) {
     std::vector<std::string> hyp;
     const double loss = run_split(*data, n, beam, &hyp);
-    const std::vector<std::string> ref(data->transcripts.begin(), data->transcripts.begin() + hyp.size());
+    const std::vector<std::string> ref(data->transcripts.begin(),
+                                       data->transcripts.begin() + hyp.size());
     const double wer = error_rate(hyp, ref, true), cer = error_rate(hyp, ref, false);
     if (std::string(prefix).empty()) out->loss = loss;
     out->metrics[absl::StrCat(prefix, "wer")] = wer;
@@ -341,7 +350,8 @@ std::string SpeechTask::data_summary() const {
   for (const SpeechData* d : {&train_, &valid_, &test_, &second_test_}) {
     absl::StrAppendFormat(&s, " %s %d utterances (%.2f h, %d speakers)%s", d->name, d->size(),
                           d->seconds / 3600, d->speakers, d == &second_test_ ? "" : ",");
-    if (d->left_out > 0) absl::StrAppendFormat(&s, " [%d left out: too long or too short]", d->left_out);
+    if (d->left_out > 0)
+      absl::StrAppendFormat(&s, " [%d left out: too long or too short]", d->left_out);
   }
   absl::StrAppendFormat(&s, "; %d log-mel bins, 29 CTC labels", spec_.speech().n_mels());
   return s;

@@ -19,8 +19,8 @@ namespace experiments {
 // A split's utterances, ready for the model.
 struct SpeechData {
   std::string name;
-  std::vector<at::Tensor> features;           // (frames, n_mels), normalised
-  std::vector<std::vector<int64_t>> labels;   // CTC labels of the transcript
+  std::vector<at::Tensor> features;          // (frames, n_mels), normalised
+  std::vector<std::vector<int64_t>> labels;  // CTC labels of the transcript
   std::vector<std::string> transcripts;
   double seconds = 0;
   int64_t speakers = 0;

@@ -8,7 +8,8 @@ namespace experiments {
 using sigma_reparam::DataSpec;
 
 absl::StatusOr<models::VitConfig> vit_backbone_config(const sigma_reparam::TransformerSpec& t,
-                                                      int image_size, int patch_size, int channels) {
+                                                      int image_size, int patch_size,
+                                                      int channels) {
   absl::StatusOr<models::TransformerConfig> transformer = transformer_config(t);
   if (!transformer.ok()) return transformer.status();
   models::VitConfig c;

@@ -20,15 +20,15 @@ VitTask::VitTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
   const auto& data = spec.data();
   if (data.dataset() == sigma_reparam::DataSpec::IMAGENET_FOLDER) {
     const auto& v = spec.vit();
-    folder_train_ = std::make_unique<datasets::ImageFolder>(core::resolve_input(data.path()) + "/train", v.image_size(),
-                                                            v.channels());
-    folder_test_ = std::make_unique<datasets::ImageFolder>(core::resolve_input(data.path()) + "/val", v.image_size(),
-                                                           v.channels(), folder_train_->classes());
+    folder_train_ = std::make_unique<datasets::ImageFolder>(
+        core::resolve_input(data.path()) + "/train", v.image_size(), v.channels());
+    folder_test_ = std::make_unique<datasets::ImageFolder>(
+        core::resolve_input(data.path()) + "/val", v.image_size(), v.channels(),
+        folder_train_->classes());
     if (static_cast<int64_t>(folder_train_->classes().size()) > v.num_classes()) {
-      throw std::runtime_error(data.path() + "/train has " +
-                               std::to_string(folder_train_->classes().size()) +
-                               " class folders but vit.num_classes is " +
-                               std::to_string(v.num_classes()));
+      throw std::runtime_error(
+          data.path() + "/train has " + std::to_string(folder_train_->classes().size()) +
+          " class folders but vit.num_classes is " + std::to_string(v.num_classes()));
     }
     train_examples_ = folder_train_->size();
     test_examples_ = folder_test_->size();
@@ -38,8 +38,10 @@ VitTask::VitTask(const sigma_reparam::ExperimentSpec& spec) : spec_(spec) {
     train_examples_ = train_.images.size(0);
     test_examples_ = test_.images.size(0);
   }
-  if (data.train_subset() > 0) train_examples_ = std::min<int64_t>(train_examples_, data.train_subset());
-  if (data.eval_subset() > 0) test_examples_ = std::min<int64_t>(test_examples_, data.eval_subset());
+  if (data.train_subset() > 0)
+    train_examples_ = std::min<int64_t>(train_examples_, data.train_subset());
+  if (data.eval_subset() > 0)
+    test_examples_ = std::min<int64_t>(test_examples_, data.eval_subset());
   absl::StatusOr<models::VitConfig> config = vit_config(spec.vit());
   if (!config.ok()) throw std::runtime_error(std::string(config.status().message()));
   at::manual_seed(static_cast<uint64_t>(spec.run().seed()));  // model initialisation
@@ -127,4 +129,3 @@ bool VitTask::probe(models::AttentionObservation* observation) {
 }
 
 }  // namespace experiments
-

@@ -72,8 +72,8 @@ TEST(ClaimsIndexTest, TheTableLinksEachSection) {
 }
 
 TEST(ClaimsIndexTest, ReplacesOnlyBetweenTheMarkers) {
-  const std::string text = std::string("before\n") + kBeginMarker + "\nold\n" + kEndMarker +
-                           "\nafter\n";
+  const std::string text =
+      std::string("before\n") + kBeginMarker + "\nold\n" + kEndMarker + "\nafter\n";
   const auto out = replace_between_markers(text, "new\n");
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(*out, std::string("before\n") + kBeginMarker + "\nnew\n" + kEndMarker + "\nafter\n");

@@ -32,8 +32,8 @@ RunRecord make_run(const std::string& method, double lr, int seed, double entrop
     e->set_uniform(std::log(17.0));  // T = 17
   }
   r.result.set_final_loss(loss);
-  *r.result.mutable_headline() = experiments::metric_info("eval_accuracy", "test accuracy", "acc",
-                                                          true, true, 1);
+  *r.result.mutable_headline() =
+      experiments::metric_info("eval_accuracy", "test accuracy", "acc", true, true, 1);
   if (status == RunResult::COMPLETED) (*r.result.mutable_metrics())["eval_accuracy"] = accuracy;
   auto* h = r.result.add_attention_probe();
   h->set_rows(10);
@@ -187,7 +187,8 @@ TEST(ReportTest, RobustAcrossSettingsNeedsEveryMethodRunToLearn) {
     for (const char* b : {"_b64", "_b256"}) {
       for (int seed = 0; seed < 2; ++seed) {
         runs.push_back(probe_run(std::string("baseline") + b, 1e-3, seed, 0.74));
-        runs.push_back(probe_run(std::string("baseline") + b, 1e-2, seed, baseline_probe_at_high_lr));
+        runs.push_back(
+            probe_run(std::string("baseline") + b, 1e-2, seed, baseline_probe_at_high_lr));
         runs.push_back(probe_run(std::string("frozen") + b, 1e-3, seed, 0.74));
         runs.push_back(probe_run(std::string("frozen") + b, 1e-2, seed, 0.70));
         runs.push_back(probe_run(std::string("sigma") + b, 1e-3, seed, 0.74));
@@ -209,14 +210,17 @@ TEST(ReportTest, RobustAcrossSettingsNeedsEveryMethodRunToLearn) {
   auto c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
   EXPECT_EQ(c.verdict, Verdict::kHeld) << c.ours;
   EXPECT_NE(c.ours.find("`baseline_b64,baseline_b256`: 4/8 runs failed, 2/4 cells failing"),
-            std::string::npos) << c.ours;
+            std::string::npos)
+      << c.ours;
   EXPECT_NE(c.otherwise.find("partly or not held had one of the 8 `sigma_b64,sigma_b256` runs"),
-            std::string::npos) << c.otherwise;
+            std::string::npos)
+      << c.otherwise;
   // Sigma at 0.62 learns but trails the reference (mean 0.68 < 0.72 / 1.02): partly held.
   runs = grid(0.55, 0.62);
   c = judge_claim(check, summarize_sweep(runs, 0.1), runs, true);
   EXPECT_EQ(c.verdict, Verdict::kPartly) << c.ours;
-  EXPECT_NE(c.otherwise.find("held had `sigma_b64,sigma_b256`'s mean acc had reached 1/1.02"), std::string::npos)
+  EXPECT_NE(c.otherwise.find("held had `sigma_b64,sigma_b256`'s mean acc had reached 1/1.02"),
+            std::string::npos)
       << c.otherwise;
   // Sigma fails too (probe at its random init): not held.
   runs = grid(0.55, 0.60);
@@ -251,11 +255,12 @@ TEST(ReportTest, SettingComesFromTheSweepFileAndTheRecords) {
   auto* v = sweep.add_variant();
   v->set_name("baseline");
   v->set_spec("specs/b.textproto");
-  const std::string md = setting_markdown(sweep, "sweeps/s.textproto", runs, summarize_sweep(runs, 0.1));
-  for (const char* part : {"a sweep described in its file", "`sweeps/s.textproto`",
-                           "2 variants x 2 learning rates", "3 seeds", "Transformer (`vit` family) of 4 layers, width 64, 4 heads",
-                           "200 steps", "test accuracy (higher is better)", "entropy 2.83",
-                           "baseline described by its spec"}) {
+  const std::string md =
+      setting_markdown(sweep, "sweeps/s.textproto", runs, summarize_sweep(runs, 0.1));
+  for (const char* part :
+       {"a sweep described in its file", "`sweeps/s.textproto`", "2 variants x 2 learning rates",
+        "3 seeds", "Transformer (`vit` family) of 4 layers, width 64, 4 heads", "200 steps",
+        "test accuracy (higher is better)", "entropy 2.83", "baseline described by its spec"}) {
     EXPECT_NE(md.find(part), std::string::npos) << part << " in:\n" << md;
   }
 }

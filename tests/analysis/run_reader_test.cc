@@ -9,7 +9,6 @@
 #include <fstream>
 #include <string>
 
-
 namespace analysis {
 namespace {
 
@@ -127,7 +126,7 @@ TEST(RunReaderTest, CollapseIsMeasuredAgainstEachLayersUniformEntropy) {
   b->set_mean(0.5);
   b->set_uniform(6.0);
   EXPECT_DOUBLE_EQ(uniform_attention_entropy(run), 6.0);
-  EXPECT_TRUE(collapsed(run, 0.1));   // 0.5 < 0.6
+  EXPECT_TRUE(collapsed(run, 0.1));  // 0.5 < 0.6
   b->set_mean(0.7);
   EXPECT_FALSE(collapsed(run, 0.1));  // 0.3 >= 0.2 and 0.7 >= 0.6
 }

@@ -102,7 +102,8 @@ TEST(SeriesTest, SummarisesPerSeriesAndX) {
 TEST(SeriesTest, TheClaimFollowsItsRule) {
   {
     const auto runs = depth_sweep(4.5);
-    const ClaimResult c = judge_claim(depth_claim(), summarize_sweep(runs, 0.1), runs, true, "depth");
+    const ClaimResult c =
+        judge_claim(depth_claim(), summarize_sweep(runs, 0.1), runs, true, "depth");
     EXPECT_EQ(c.verdict, Verdict::kHeld) << c.ours;
     EXPECT_NE(c.ours.find("depth 50: `post_ln` failed 2/2"), std::string::npos) << c.ours;
   }
@@ -110,17 +111,19 @@ TEST(SeriesTest, TheClaimFollowsItsRule) {
     // σReparam did not learn at depth 50 either (final loss 7.8 >= 0.95 x 8): no depth
     // separates them, not held.
     const auto runs = depth_sweep(7.8);
-    const ClaimResult c = judge_claim(depth_claim(), summarize_sweep(runs, 0.1), runs, true, "depth");
+    const ClaimResult c =
+        judge_claim(depth_claim(), summarize_sweep(runs, 0.1), runs, true, "depth");
     EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
   }
   {
     // The baseline trains everywhere: not held.
     auto runs = depth_sweep(4.5);
     for (auto& r : runs) {
-      if (r.result.identity().series() == "post_ln") r = depth_run("post_ln", r.result.identity().x(),
-                                                                  r.spec.run().seed(), 4.0, 1.0);
+      if (r.result.identity().series() == "post_ln")
+        r = depth_run("post_ln", r.result.identity().x(), r.spec.run().seed(), 4.0, 1.0);
     }
-    const ClaimResult c = judge_claim(depth_claim(), summarize_sweep(runs, 0.1), runs, true, "depth");
+    const ClaimResult c =
+        judge_claim(depth_claim(), summarize_sweep(runs, 0.1), runs, true, "depth");
     EXPECT_EQ(c.verdict, Verdict::kNotHeld) << c.ours;
   }
   {
@@ -146,7 +149,8 @@ TEST(SeriesTest, TheClaimFollowsItsRule) {
     // σReparam trains at depth 50 but one seed fails at depth 6: partly held.
     auto runs = depth_sweep(4.5);
     runs[2] = depth_run("sigma_post_ln", 6, 0, 7.9, 1.2);
-    const ClaimResult c = judge_claim(depth_claim(), summarize_sweep(runs, 0.1), runs, true, "depth");
+    const ClaimResult c =
+        judge_claim(depth_claim(), summarize_sweep(runs, 0.1), runs, true, "depth");
     EXPECT_EQ(c.verdict, Verdict::kPartly) << c.ours;
   }
 }

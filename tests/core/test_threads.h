@@ -9,6 +9,8 @@
 
 namespace testing_threads {
 
-inline int threads() { return std::getenv("OMP_NUM_THREADS") != nullptr ? core::default_threads() : 2; }
+inline int threads() {
+  return std::getenv("OMP_NUM_THREADS") != nullptr ? core::default_threads() : 2;
+}
 
 }  // namespace testing_threads

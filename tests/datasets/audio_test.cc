@@ -12,9 +12,7 @@
 namespace datasets {
 namespace {
 
-std::string temp(const std::string& name) {
-  return std::string(::testing::TempDir()) + "/" + name;
-}
+std::string temp(const std::string& name) { return std::string(::testing::TempDir()) + "/" + name; }
 
 Audio tone(int rate, double seconds) {
   Audio a;
@@ -37,7 +35,8 @@ TEST(AudioTest, WavAndFlacRoundTripAtSeveralRates) {
       EXPECT_EQ(b.channels, 1);
       ASSERT_EQ(b.samples.size(), a.samples.size()) << path;
       double err = 0;
-      for (size_t i = 0; i < a.samples.size(); ++i) err = std::max(err, double(std::fabs(a.samples[i] - b.samples[i])));
+      for (size_t i = 0; i < a.samples.size(); ++i)
+        err = std::max(err, double(std::fabs(a.samples[i] - b.samples[i])));
       EXPECT_LT(err, 1.0 / 32768 + 1e-6) << path;  // 16-bit quantisation
       EXPECT_NEAR(b.seconds(), 0.25, 1e-3);
     }

@@ -65,7 +65,8 @@ TEST(AugmentViewTest, DeterministicInTheSeedAndInRange) {
   at::manual_seed(0);
   at::Tensor images = at::rand({6, 1, 28, 28});
   ViewAugment o;
-  at::Generator g1 = make_generator(core::mix_seed(5, 1)), g2 = make_generator(core::mix_seed(5, 1)),
+  at::Generator g1 = make_generator(core::mix_seed(5, 1)),
+                g2 = make_generator(core::mix_seed(5, 1)),
                 g3 = make_generator(core::mix_seed(5, 2));
   at::Tensor a = augment_view(images, o, 28, g1), b = augment_view(images, o, 28, g2),
              c = augment_view(images, o, 28, g3);
@@ -102,8 +103,11 @@ TEST(AugmentViewTest, IdentityWhenEveryTransformIsOff) {
 }
 
 TEST(AugmentViewTest, JitterAndBlurChangeContrastAndSmoothness) {
-  at::Tensor checker = (at::arange(28).view({28, 1}) + at::arange(28).view({1, 28})).remainder(2)
-                           .to(at::kFloat).view({1, 1, 28, 28}).repeat({8, 1, 1, 1});
+  at::Tensor checker = (at::arange(28).view({28, 1}) + at::arange(28).view({1, 28}))
+                           .remainder(2)
+                           .to(at::kFloat)
+                           .view({1, 1, 28, 28})
+                           .repeat({8, 1, 1, 1});
   ViewAugment o;
   o.min_scale = 1.0;
   o.min_ratio = o.max_ratio = 1.0;

@@ -50,7 +50,9 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 
 // One mutation of `bytes`, chosen by `random`.
 std::string mutate(std::string bytes, std::mt19937& random) {
-  auto pick = [&](size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(random); };
+  auto pick = [&](size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(random);
+  };
   const int rounds = 1 + static_cast<int>(pick(4));
   for (int r = 0; r < rounds; ++r) {
     switch (pick(7)) {
@@ -59,8 +61,8 @@ std::string mutate(std::string bytes, std::mt19937& random) {
         break;
       case 1:  // an extreme value in a 4-byte field (sizes, counts, offsets)
         if (bytes.size() >= 4) {
-          static const uint32_t extremes[] = {0u, 1u, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFFu,
-                                              0xFFFFu, 0x10000u};
+          static const uint32_t extremes[] = {0u,          1u,      0x7FFFFFFFu, 0x80000000u,
+                                              0xFFFFFFFFu, 0xFFFFu, 0x10000u};
           const uint32_t v = extremes[pick(7)];
           const size_t at = pick(bytes.size() - 3);
           for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
@@ -134,9 +136,9 @@ FuzzReport fuzz(const std::string& name, const std::string& target, const std::s
     }
   }
   write_bytes(target, original);
-  std::cout << name << ": " << kMutantsPerReader << " mutants, " << report.accepted
-            << " accepted, " << report.rejected << " rejected with an error, at most "
-            << report.largest_ratio << " bytes read per byte\n";
+  std::cout << name << ": " << kMutantsPerReader << " mutants, " << report.accepted << " accepted, "
+            << report.rejected << " rejected with an error, at most " << report.largest_ratio
+            << " bytes read per byte\n";
   return report;
 }
 
@@ -189,12 +191,14 @@ TEST(ReaderFuzzTest, Idx) {
   const std::string original = idx_file();
   write_bytes(path, original);
   ASSERT_EQ(read_idx(path).numel(), 120);
-  fuzz("IDX", path, original, [&] { return bytes_of(read_idx(path)); }, 1);
+  fuzz(
+      "IDX", path, original, [&] { return bytes_of(read_idx(path)); }, 1);
   const std::string gz = tmp("images-idx3-ubyte.gz");
   const std::string compressed = gzip(original);
   write_bytes(gz, compressed);
   ASSERT_EQ(read_idx(gz).numel(), 120);
-  fuzz("IDX (gzip)", gz, compressed, [&] { return bytes_of(read_idx(gz)); }, 2);
+  fuzz(
+      "IDX (gzip)", gz, compressed, [&] { return bytes_of(read_idx(gz)); }, 2);
 }
 
 void put_u32(std::string& out, uint32_t v) {
@@ -226,7 +230,8 @@ TEST(ReaderFuzzTest, GettextMo) {
   const std::string path = tmp("de.mo");
   write_bytes(path, mo_file());
   ASSERT_EQ(read_mo(path).size(), 2u);  // the header entry is not a message
-  fuzz(".mo", path, mo_file(), [&] { return bytes_of(read_mo(path)); }, 3);
+  fuzz(
+      ".mo", path, mo_file(), [&] { return bytes_of(read_mo(path)); }, 3);
 }
 
 TEST(ReaderFuzzTest, WavAndFlac) {
@@ -239,7 +244,8 @@ TEST(ReaderFuzzTest, WavAndFlac) {
     write_audio(path, a, format);
     const std::string original = read_bytes(path);
     ASSERT_EQ(read_audio(path).samples.size(), 1600u);
-    fuzz(name, path, original, [&] { return bytes_of(read_audio(path)); }, 4);
+    fuzz(
+        name, path, original, [&] { return bytes_of(read_audio(path)); }, 4);
   }
 }
 
@@ -255,8 +261,10 @@ TEST(ReaderFuzzTest, PngAndJpeg) {
   const std::string png_bytes = read_bytes(png), jpeg_bytes = read_bytes(jpeg);
   ASSERT_EQ(decode_image(png).width, 10);
   ASSERT_EQ(decode_image(jpeg).height, 12);
-  fuzz("PNG", png, png_bytes, [&] { return bytes_of(decode_image(png)); }, 5);
-  fuzz("JPEG", jpeg, jpeg_bytes, [&] { return bytes_of(decode_image(jpeg)); }, 6);
+  fuzz(
+      "PNG", png, png_bytes, [&] { return bytes_of(decode_image(png)); }, 5);
+  fuzz(
+      "JPEG", jpeg, jpeg_bytes, [&] { return bytes_of(decode_image(jpeg)); }, 6);
 }
 
 TEST(ReaderFuzzTest, LibriSpeechTranscripts) {
@@ -277,17 +285,21 @@ TEST(ReaderFuzzTest, LibriSpeechTranscripts) {
               AudioFormat::kFlac16);
   ASSERT_EQ(read_librispeech_split(root.string()).utterances.size(), 2u);
   // Errors name the transcript, or the missing audio file of a mangled id (in the same folder).
-  fuzz("LibriSpeech transcript", transcript.string(), text,
-       [&] { return bytes_of(read_librispeech_split(root.string())); }, 7, (root / "1272" / "128104").string());
+  fuzz(
+      "LibriSpeech transcript", transcript.string(), text,
+      [&] { return bytes_of(read_librispeech_split(root.string())); }, 7,
+      (root / "1272" / "128104").string());
 }
 
 TEST(ReaderFuzzTest, TextCorpora) {
   const std::string file = tmp("corpus.txt");
   std::string text;
-  for (int i = 0; i < 40; ++i) text += "Line " + std::to_string(i) + " of the corpus, naïve café.\n";
+  for (int i = 0; i < 40; ++i)
+    text += "Line " + std::to_string(i) + " of the corpus, naïve café.\n";
   write_bytes(file, text);
   ASSERT_GT(load_text_file(file).train.text.size(), 0u);
-  fuzz("text file", file, text, [&] { return bytes_of(load_text_file(file)); }, 8);
+  fuzz(
+      "text file", file, text, [&] { return bytes_of(load_text_file(file)); }, 8);
 
   const std::string dir = tmp("wikitext");
   fs::create_directories(dir);
@@ -296,8 +308,9 @@ TEST(ReaderFuzzTest, TextCorpora) {
     write_bytes(dir + "/wiki." + split + ".tokens", wiki);
   }
   load_wikitext(dir);
-  fuzz("WikiText", dir + "/wiki.valid.tokens", wiki, [&] { return bytes_of(load_wikitext(dir)); }, 9,
-       dir + "/wiki.valid.tokens");
+  fuzz(
+      "WikiText", dir + "/wiki.valid.tokens", wiki, [&] { return bytes_of(load_wikitext(dir)); }, 9,
+      dir + "/wiki.valid.tokens");
 }
 
 TEST(ReaderFuzzTest, ParallelTextAndSgml) {
@@ -310,7 +323,9 @@ TEST(ReaderFuzzTest, ParallelTextAndSgml) {
     write_bytes(dir + "/" + split + ".de", de);
   }
   ASSERT_EQ(load_parallel_text(dir).train.source.size(), 3u);
-  fuzz("parallel text", dir + "/valid.de", de, [&] { return bytes_of(load_parallel_text(dir)); }, 10, "valid.");
+  fuzz(
+      "parallel text", dir + "/valid.de", de, [&] { return bytes_of(load_parallel_text(dir)); }, 10,
+      "valid.");
   const std::string sgml = tmp("newstest.sgm");
   const std::string sgml_text =
       "<srcset setid=\"newstest2017\">\n<doc docid=\"a\">\n"
@@ -318,7 +333,8 @@ TEST(ReaderFuzzTest, ParallelTextAndSgml) {
       "<seg id=\"2\"> 3 &lt; 4 </seg>\n</doc>\n</srcset>\n";
   write_bytes(sgml, sgml_text);
   ASSERT_EQ(read_sgml_segments(sgml).size(), 2u);
-  fuzz("newstest SGML", sgml, sgml_text, [&] { return bytes_of(read_sgml_segments(sgml)); }, 11);
+  fuzz(
+      "newstest SGML", sgml, sgml_text, [&] { return bytes_of(read_sgml_segments(sgml)); }, 11);
 }
 
 }  // namespace

@@ -78,7 +78,8 @@ TEST_F(ImageFolderTest, CodecRoundTrips) {
   ASSERT_EQ(jpeg.channels, 3);
   const Image want = gradient(40, 30, 3, 1);
   double error = 0;
-  for (size_t i = 0; i < want.pixels.size(); ++i) error += std::abs(jpeg.pixels[i] - want.pixels[i]);
+  for (size_t i = 0; i < want.pixels.size(); ++i)
+    error += std::abs(jpeg.pixels[i] - want.pixels[i]);
   EXPECT_LT(error / want.pixels.size(), 6.0);  // lossy at quality 90, but close
 }
 
@@ -132,22 +133,26 @@ TEST_F(ImageFolderTest, BadInputNamesThePath) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message_of([&] { decode_image(path("train/cat/broken.jpg")); }).find("broken.jpg: corrupt JPEG"),
+  EXPECT_NE(message_of([&] {
+              decode_image(path("train/cat/broken.jpg"));
+            }).find("broken.jpg: corrupt JPEG"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { decode_image(path("train/cat/fake.png")); }).find("fake.png: not a JPEG or PNG"),
+  EXPECT_NE(message_of([&] {
+              decode_image(path("train/cat/fake.png"));
+            }).find("fake.png: not a JPEG or PNG"),
             std::string::npos);
   ImageFolder train(path("train"), 16, 3);  // broken.jpg is listed; decoding it names it
   at::Generator gen = make_generator(0);
-  const std::string batch_error = message_of([&] {
-    train.train_batch(at::arange(train.size(), at::kLong), true, 0.08, gen);
-  });
+  const std::string batch_error =
+      message_of([&] { train.train_batch(at::arange(train.size(), at::kLong), true, 0.08, gen); });
   EXPECT_NE(batch_error.find(".jpg: corrupt JPEG"), std::string::npos) << batch_error;
   // Missing folder, a validation class the training split lacks, an empty split.
   EXPECT_NE(message_of([&] { ImageFolder(path("nope"), 16, 3); }).find("nope: no such folder"),
             std::string::npos);
   fs::create_directories(root_ / "val/zebra");
-  EXPECT_NE(message_of([&] { ImageFolder(path("val"), 16, 3, {"cat", "dog"}); })
-                .find("zebra: a class folder that the training split does not have"),
+  EXPECT_NE(message_of([&] {
+              ImageFolder(path("val"), 16, 3, {"cat", "dog"});
+            }).find("zebra: a class folder that the training split does not have"),
             std::string::npos);
   fs::create_directories(root_ / "empty/cls");
   EXPECT_NE(message_of([&] { ImageFolder(path("empty"), 16, 3); }).find("holds no .jpg"),

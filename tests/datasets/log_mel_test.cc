@@ -50,10 +50,14 @@ TEST(LogMelTest, MatchesTorchaudioAt16kAnd22k) {
     const double err = (got - want).abs().max().item<double>();
     EXPECT_LT(err, 1e-4 * peak) << rate << " Hz: max |diff| " << err << " of peak " << peak;
     const at::Tensor strong = want > 1e-4 * peak;
-    const double log_err =
-        (at::log(got + 1e-6) - at::log(want + 1e-6)).abs().masked_select(strong).max().item<double>();
+    const double log_err = (at::log(got + 1e-6) - at::log(want + 1e-6))
+                               .abs()
+                               .masked_select(strong)
+                               .max()
+                               .item<double>();
     EXPECT_LT(log_err, 1e-3) << rate;
-    EXPECT_TRUE(at::allclose(log_mel(g.at(rate + "_samples"), std::stoi(rate)), at::log(got + 1e-6)));
+    EXPECT_TRUE(
+        at::allclose(log_mel(g.at(rate + "_samples"), std::stoi(rate)), at::log(got + 1e-6)));
   }
 }
 

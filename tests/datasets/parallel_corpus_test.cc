@@ -27,7 +27,8 @@ void put_u32(std::string& out, uint32_t v, bool big_endian) {
 }
 
 // A .mo file as GNU msgfmt lays it out: header, the two string tables, then the strings.
-std::string write_mo(const std::string& name, const std::vector<std::pair<std::string, std::string>>& messages,
+std::string write_mo(const std::string& name,
+                     const std::vector<std::pair<std::string, std::string>>& messages,
                      bool big_endian) {
   const uint32_t n = static_cast<uint32_t>(messages.size());
   const uint32_t originals = 28, translations = originals + 8 * n;
@@ -115,10 +116,13 @@ TEST(CleanPairTest, SameCleaningOnBothSides) {
   EXPECT_EQ(de, "Speichern & Beenden");
 
   en = "cannot open \xE2\x80\x98%s\xE2\x80\x99: %1$d";
-  de = "\xC2\xBB%s\xC2\xAB kann nicht ge\xC3\xB6" "ffnet werden: %1$d";
+  de = "\xC2\xBB%s\xC2\xAB kann nicht ge\xC3\xB6"
+       "ffnet werden: %1$d";
   ASSERT_TRUE(clean_pair(&en, &de));
   EXPECT_EQ(en, "cannot open '%s': %1$d") << "placeholders kept, quotes normalised";
-  EXPECT_EQ(de, "\"%s\" kann nicht ge\xC3\xB6" "ffnet werden: %1$d");
+  EXPECT_EQ(de,
+            "\"%s\" kann nicht ge\xC3\xB6"
+            "ffnet werden: %1$d");
 
   en = "max_file_size";  // two markers: an identifier, not a mnemonic
   de = "max_file_size (Bytes)";
@@ -136,10 +140,11 @@ TEST(CleanPairTest, SameCleaningOnBothSides) {
 TEST(ParallelCorpusTest, DedupedByTheSourceAndSplitWithoutLeaks) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (int i = 0; i < 2000; ++i) {
-    pairs.emplace_back("message number " + std::to_string(i), "Nachricht Nummer " + std::to_string(i));
+    pairs.emplace_back("message number " + std::to_string(i),
+                       "Nachricht Nummer " + std::to_string(i));
   }
   pairs.emplace_back("message number 7", "Meldung Nummer 7");  // a second translation
-  pairs.emplace_back("same", "same");                            // dropped: identical
+  pairs.emplace_back("same", "same");                          // dropped: identical
   const ParallelCorpus a = build_parallel_corpus("t", pairs, 0.05, 0.05);
   EXPECT_EQ(a.dropped, 1);
   EXPECT_EQ(a.duplicates, 1);
@@ -163,7 +168,12 @@ TEST(GettextCorpusTest, ReadsEveryCatalogBelowTheFolder) {
   std::filesystem::create_directories(dir + "/pkg-a");
   std::filesystem::create_directories(dir + "/pkg-b");
   write_mo("gettext/pkg-a/a.mo", kMessages, false);
-  write_mo("gettext/pkg-b/b.mo", {{"", "header"}, {"Close", "Schlie\xC3\x9F" "en"}, {"Quit", "Verlassen"}},
+  write_mo("gettext/pkg-b/b.mo",
+           {{"", "header"},
+            {"Close",
+             "Schlie\xC3\x9F"
+             "en"},
+            {"Quit", "Verlassen"}},
            true);
   const ParallelCorpus c = load_gettext_corpus(dir);
   // 3 + 2 messages; "Quit" appears in both catalogs and is kept once.
@@ -175,7 +185,8 @@ TEST(GettextCorpusTest, ReadsEveryCatalogBelowTheFolder) {
     load_gettext_corpus(tmp("no-such-folder"));
     ADD_FAILURE() << "a missing folder was accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("tools/setup.sh --data-only"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("tools/setup.sh --data-only"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -187,11 +198,12 @@ TEST(GettextCorpusTest, TheFetchedCatalogsGiveAtLeast50kPairs) {
   EXPECT_GT(c.test.source.size(), 2000u);
   const std::set<std::string> train(c.train.source.begin(), c.train.source.end());
   for (const auto& s : c.test.source) ASSERT_EQ(train.count(s), 0u) << s;
-  std::printf("gettext-de: %lld pairs (train %zu, valid %zu, test %zu), %lld dropped, %lld "
-              "duplicates, fingerprint %s\n",
-              static_cast<long long>(c.pairs()), c.train.source.size(), c.valid.source.size(),
-              c.test.source.size(), static_cast<long long>(c.dropped),
-              static_cast<long long>(c.duplicates), c.fingerprint.c_str());
+  std::printf(
+      "gettext-de: %lld pairs (train %zu, valid %zu, test %zu), %lld dropped, %lld "
+      "duplicates, fingerprint %s\n",
+      static_cast<long long>(c.pairs()), c.train.source.size(), c.valid.source.size(),
+      c.test.source.size(), static_cast<long long>(c.dropped), static_cast<long long>(c.duplicates),
+      c.fingerprint.c_str());
 }
 
 TEST(WmtFormatTest, PlainParallelTextAndSgml) {
@@ -211,7 +223,8 @@ TEST(WmtFormatTest, PlainParallelTextAndSgml) {
     load_parallel_text(dir);
     ADD_FAILURE() << "a line-count mismatch was accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("valid.en has 2 lines but"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("valid.en has 2 lines but"), std::string::npos)
+        << e.what();
   }
 
   const std::string sgml = tmp("newstest.sgm");

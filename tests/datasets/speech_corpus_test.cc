@@ -82,7 +82,8 @@ TEST(SpeechCorpusTest, ErrorsNameTheFileAndLine) {
     read_librispeech_split(root2.string());
     FAIL();
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("no audio for utterance 1272-128104-0001"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("no audio for utterance 1272-128104-0001"),
+              std::string::npos)
         << e.what();
   }
   EXPECT_THROW(read_librispeech_split((root2 / "nowhere").string()), std::runtime_error);

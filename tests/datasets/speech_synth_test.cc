@@ -74,7 +74,8 @@ TEST(SpeechSynthTest, SameSeedSameBytes) {
   o.seed = 2;
   o.out = (root / "other").string();
   synthesize_speech_corpus(o);
-  const auto one = files_of(root / "one"), two = files_of(root / "two"), other = files_of(root / "other");
+  const auto one = files_of(root / "one"), two = files_of(root / "two"),
+             other = files_of(root / "other");
   EXPECT_EQ(one.size(), 8u + 8u + 2u) << "8 WAV files, their transcripts, SPEAKERS.txt, MANIFEST";
   EXPECT_TRUE(one == two) << "the same seed wrote different files";
   EXPECT_FALSE(one == other) << "seed 2 wrote the same corpus as seed 1";

@@ -77,11 +77,11 @@ TEST(TextCorpusTest, EmptyFilesAndBadUtf8AreNamed) {
 TEST(TextCorpusTest, Utf8Validation) {
   EXPECT_EQ(invalid_utf8_offset("plain ascii"), -1);
   EXPECT_EQ(invalid_utf8_offset("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), -1);  // é € 😀
-  EXPECT_EQ(invalid_utf8_offset("ab\xC3"), 2);                 // truncated
-  EXPECT_EQ(invalid_utf8_offset("\xC0\xAF"), 0);               // overlong '/'
-  EXPECT_EQ(invalid_utf8_offset("x\xED\xA0\x80"), 1);          // surrogate
-  EXPECT_EQ(invalid_utf8_offset("\xF4\x90\x80\x80"), 0);       // > U+10FFFF
-  EXPECT_EQ(invalid_utf8_offset("a\x80"), 1);                  // lone continuation
+  EXPECT_EQ(invalid_utf8_offset("ab\xC3"), 2);                                      // truncated
+  EXPECT_EQ(invalid_utf8_offset("\xC0\xAF"), 0);                                    // overlong '/'
+  EXPECT_EQ(invalid_utf8_offset("x\xED\xA0\x80"), 1);                               // surrogate
+  EXPECT_EQ(invalid_utf8_offset("\xF4\x90\x80\x80"), 0);                            // > U+10FFFF
+  EXPECT_EQ(invalid_utf8_offset("a\x80"), 1);  // lone continuation
 }
 
 TEST(TextCorpusTest, WikitextNeedsItsThreeFiles) {

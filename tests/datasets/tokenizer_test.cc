@@ -11,8 +11,7 @@ namespace {
 
 std::string corpus_text() {
   std::string text;
-  const char* lines[] = {"the state of the union is strong",
-                         "we the people of the united states",
+  const char* lines[] = {"the state of the union is strong", "we the people of the united states",
                          "congress shall make no law respecting an establishment",
                          "the union of the states is a union of the people"};
   for (int i = 0; i < 50; ++i) text += std::string(lines[i % 4]) + " " + std::to_string(i) + "\n";
@@ -34,7 +33,8 @@ TEST(TokenizerTest, TrainsOnceThenLoadsFromTheCache) {
   EXPECT_EQ(a.model_path(), b.model_path());
   EXPECT_EQ(a.encode(text), b.encode(text));
   // Other settings or other text: another model.
-  EXPECT_NE(tokenizer_cache_name("tiny", text, {100, "bpe"}), tokenizer_cache_name("tiny", text, {120, "bpe"}));
+  EXPECT_NE(tokenizer_cache_name("tiny", text, {100, "bpe"}),
+            tokenizer_cache_name("tiny", text, {120, "bpe"}));
   EXPECT_NE(tokenizer_cache_name("tiny", text + "x", {120, "bpe"}),
             tokenizer_cache_name("tiny", text, {120, "bpe"}));
   Tokenizer u = Tokenizer::train_or_load("tiny", text, {100, "unigram"}, cache, &trained);
@@ -62,7 +62,8 @@ TEST(TokenizerTest, EncodesLinesWithEosAndDecodesBack) {
 }
 
 TEST(TokenizerTest, BadSettingsAndFilesAreClearErrors) {
-  EXPECT_THROW(Tokenizer::train_or_load("tiny", corpus_text(), {120, "wordpiece"}), std::runtime_error);
+  EXPECT_THROW(Tokenizer::train_or_load("tiny", corpus_text(), {120, "wordpiece"}),
+               std::runtime_error);
   EXPECT_THROW(Tokenizer::train_or_load("tiny", corpus_text(), {4, "bpe"}), std::runtime_error);
   try {
     Tokenizer::load("/no/such/file.model");

@@ -24,7 +24,8 @@ namespace testing_util {
 // The fixture: 2 classes, 2 training and 1 validation image each, about 230 pixels a side.
 inline std::string paper_fixture() {
   static const std::string root = [] {
-    const std::filesystem::path r = std::filesystem::path(::testing::TempDir()) / "imagenet_fixture";
+    const std::filesystem::path r =
+        std::filesystem::path(::testing::TempDir()) / "imagenet_fixture";
     write_image_folder(r, /*classes=*/2, /*train=*/2, /*val=*/1, /*size=*/230);
     return r.string();
   }();

@@ -31,7 +31,7 @@ TEST(AttentionTest, PaddedKeysGetZeroProbabilityAndChangeNothing) {
   at::Tensor x = at::randn({1, real, c.width});
   at::Tensor x_pad = at::cat({x, 100 * at::randn({1, padded - real, c.width})}, 1);
   AttentionMask mask;
-  mask.key_mask = at::arange(padded).lt(real).unsqueeze(0);    // (1, 8)
+  mask.key_mask = at::arange(padded).lt(real).unsqueeze(0);  // (1, 8)
   mask.query_mask = mask.key_mask;
 
   AttentionObservation plain, masked;

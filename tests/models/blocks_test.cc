@@ -96,7 +96,8 @@ TEST(BlocksTest, ResidualBranchGainScalesInitByRole) {
     TransformerBlock block(c, make, BlockSite{"encoder", 0, false});
     return block->named_parameters()[which].std().item<double>();
   };
-  for (const char* role : {"attn.v.weight", "attn.proj.weight", "mlp.fc1.weight", "mlp.fc2.weight"}) {
+  for (const char* role :
+       {"attn.v.weight", "attn.proj.weight", "mlp.fc1.weight", "mlp.fc2.weight"}) {
     EXPECT_NEAR(weight_std(0.25, role) / weight_std(1.0, role), 0.25, 1e-6) << role;
   }
   for (const char* role : {"attn.q.weight", "attn.k.weight"}) {

@@ -103,8 +103,9 @@ TEST(EncoderDecoderTest, DecodeStepEqualsDecodingThePrefix) {
       std::vector<at::Tensor> moved = cache;
       for (auto& m : moved) m = m.index_select(0, order);
       const at::Tensor next = at::randint(1, 40, {3, 1}, at::kLong);
-      const at::Tensor a = mt->decode_step(next.index_select(0, order), 5, memory.index_select(0, order),
-                                           source.index_select(0, order), &moved);
+      const at::Tensor a =
+          mt->decode_step(next.index_select(0, order), 5, memory.index_select(0, order),
+                          source.index_select(0, order), &moved);
       const at::Tensor b = mt->decode_step(next, 5, memory, source, &cache);
       EXPECT_TRUE(at::allclose(a, b.index_select(0, order), 1e-5, 1e-6));
     }

@@ -36,8 +36,7 @@ TEST(FoldTest, AFoldedViTMatchesTheSigmaReparamViTInEvalMode) {
   sigma::fold_into(*reparam, *plain);
   at::NoGradGuard no_grad;
   const at::Tensor want = reparam->forward(images), got = plain->forward(images);
-  EXPECT_TRUE(at::allclose(got, want, 1e-5, 1e-6))
-      << (got - want).abs().max().item<double>();
+  EXPECT_TRUE(at::allclose(got, want, 1e-5, 1e-6)) << (got - want).abs().max().item<double>();
   // The plain model has no σReparam state: folding really removed the power iteration.
   EXPECT_TRUE(sigma::collect_sigma_reparam_stats(*plain).empty());
   EXPECT_FALSE(sigma::collect_sigma_reparam_stats(*reparam).empty());

@@ -34,7 +34,8 @@ TEST(NormsTest, RmsNormForwardAndGradient) {
     at::Tensor xp = x.detach().clone(), xm = x.detach().clone();
     xp.view(-1)[i] += h;
     xm.view(-1)[i] -= h;
-    const double fd = ((norm(xp) * w).sum().item<double>() - (norm(xm) * w).sum().item<double>()) / (2 * h);
+    const double fd =
+        ((norm(xp) * w).sum().item<double>() - (norm(xm) * w).sum().item<double>()) / (2 * h);
     EXPECT_NEAR(grad.view(-1)[i].item<double>(), fd, 1e-7);
   }
 }
@@ -50,8 +51,8 @@ TEST(NormsTest, DyTForwardAndGradient) {
   const at::Tensor t = at::tanh(0.5 * x.detach());
   EXPECT_TRUE(at::allclose(x.grad(), 0.5 * (1 - t * t), 1e-15, 1e-15));
   const auto params = dyt->named_parameters();
-  EXPECT_NEAR(params["alpha"].grad().item<double>(), (x.detach() * (1 - t * t)).sum().item<double>(),
-              1e-14);
+  EXPECT_NEAR(params["alpha"].grad().item<double>(),
+              (x.detach() * (1 - t * t)).sum().item<double>(), 1e-14);
   EXPECT_TRUE(at::allclose(params["bias"].grad(), at::ones({4}, at::kDouble)));
   EXPECT_TRUE(at::allclose(params["weight"].grad(), t));
 }

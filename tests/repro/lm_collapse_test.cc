@@ -27,10 +27,10 @@ double uniform_entropy(int context) {
 
 RunResult train_spec(const std::string& spec_file, int seed, const std::string& dir) {
   auto spec = experiments::load_spec(
-      spec_file, {"run { steps: 120 eval_interval: 0 checkpoint_interval: 0 seed: " +
-                      std::to_string(seed) +
-                      " } schedule { warmup_steps: 20 } optimizer { lr: 3e-2 } "
-                      "data { eval_subset: 20 }"});
+      spec_file,
+      {"run { steps: 120 eval_interval: 0 checkpoint_interval: 0 seed: " + std::to_string(seed) +
+       " } schedule { warmup_steps: 20 } optimizer { lr: 3e-2 } "
+       "data { eval_subset: 20 }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
   return repro::train_quietly<experiments::LmTask>(*spec, dir);
 }
@@ -54,7 +54,8 @@ TEST(LmCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
     EXPECT_LT(sig.final_loss(), 0.9 * run->metrics.front().loss()) << "σReparam loss did not fall";
     const auto& m = sig.metrics();
     EXPECT_GT(m.at("eval_word_perplexity"), 1.0);
-    EXPECT_NEAR(m.at("eval_perplexity"), std::exp(m.at("eval_loss")), 1e-6 * m.at("eval_perplexity"));
+    EXPECT_NEAR(m.at("eval_perplexity"), std::exp(m.at("eval_loss")),
+                1e-6 * m.at("eval_perplexity"));
     EXPECT_EQ(sig.headline().name(), "eval_word_perplexity");
     EXPECT_FALSE(sig.headline().higher_is_better());
     // The collapse line the report uses comes from the records: the causal mask's uniform entropy.

@@ -30,8 +30,8 @@ analysis::RunRecord train_spec(const std::string& spec_file, const std::string& 
            std::to_string(seed) +
            " } optimizer { lr: 1e-2 } data { batch_size: 32 eval_subset: 50 } "
            "mt { transformer { width: 32 heads: 2 } eval_sentences: 100 decoding { beam_size: 1 } }",
-       "sweep_run { sweep: \"mt_repro\" variant: \"" + series + "\" lr: 0.01 seed: " +
-           std::to_string(seed) + " series: \"" + series + "\" x: 6 }"});
+       "sweep_run { sweep: \"mt_repro\" variant: \"" + series +
+           "\" lr: 0.01 seed: " + std::to_string(seed) + " series: \"" + series + "\" x: 6 }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
   repro::train_quietly<experiments::MtTask>(*spec, dir);
   auto run = analysis::read_run(dir, /*with_metrics=*/true);
@@ -43,9 +43,11 @@ TEST(MtDepthTest, PostLnFailsWhereSigmaReparamPostLnTrains) {
   std::vector<analysis::RunRecord> runs;
   for (int seed = 0; seed < 3; ++seed) {
     runs.push_back(train_spec("experiments/mt/specs/post_ln.textproto", "post_ln", seed));
-    runs.push_back(train_spec("experiments/mt/specs/sigma_post_ln.textproto", "sigma_post_ln", seed));
+    runs.push_back(
+        train_spec("experiments/mt/specs/sigma_post_ln.textproto", "sigma_post_ln", seed));
   }
-  const analysis::SeriesSummary s = analysis::summarize_series(runs, 0.1, 0.95, "eval_unigram_loss");
+  const analysis::SeriesSummary s =
+      analysis::summarize_series(runs, 0.1, 0.95, "eval_unigram_loss");
   int post_failed = 0;
   for (const auto& run : runs) {
     const auto& m = run.result.metrics();

@@ -36,7 +36,8 @@ analysis::RunRecord train(const std::string& variant, int seed) {
       {"data { batch_size: 64 eval_subset: 1000 } optimizer { lr: 0.3 } "
        "schedule { warmup_steps: 40 } simclr { probe_train_examples: 5000 knn_bank: 2000 "
        "probe_random_init: true } run { steps: 400 eval_interval: 0 log_interval: 10 "
-       "checkpoint_interval: 0 seed: " + std::to_string(seed) + " }"});
+       "checkpoint_interval: 0 seed: " +
+       std::to_string(seed) + " }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
   repro::train_quietly<experiments::SimclrTask>(*spec, dir);
   auto run = analysis::read_run(dir, /*with_metrics=*/true);

@@ -8,8 +8,8 @@
 // plateau only after step 100, which is why the budget is not smaller. The main spec's model
 // (6 blocks of width 128), 2 threads, on a corpus of the default's kind with sentences of up
 // to 8 words, which the test writes (about 10 s). The comparison with the AdamW + warmup
-// baseline needs the sweep's or the main run's budget (docs/experiments.md, "Speech recognition"): this
-// early the baseline has not left the plateau yet.
+// baseline needs the sweep's or the main run's budget (docs/experiments.md, "Speech recognition"):
+// this early the baseline has not left the plateau yet.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -50,9 +50,9 @@ analysis::RunRecord train_seed(int seed) {
   auto spec = experiments::load_spec(
       "experiments/speech/specs/sigma_post_ln_sgd.textproto",
       {"run { steps: 250 eval_interval: 0 log_interval: 10 checkpoint_interval: 0 seed: " +
-       std::to_string(seed) +
-       " } optimizer { lr: 0.3 } schedule { kind: CONSTANT } data { eval_subset: 20 } "
-       "speech { eval_utterances: 100 beam_size: 1 }",
+           std::to_string(seed) +
+           " } optimizer { lr: 0.3 } schedule { kind: CONSTANT } data { eval_subset: 20 } "
+           "speech { eval_utterances: 100 beam_size: 1 }",
        "data { path: '" + corpus() + "' }"});
   EXPECT_TRUE(spec.ok()) << spec.status();
   repro::train_quietly<experiments::SpeechTask>(*spec, dir);
@@ -67,10 +67,11 @@ TEST(SpeechSgdTest, SigmaReparamPostLnTrainsWithSgdWithoutWarmup) {
     const auto& m = run.result.metrics();
     const std::string cer = m.count("eval_cer") ? std::to_string(m.at("eval_cer")) : "-";
     std::cout << "seed " << seed << ": validation CER " << cer << "\n";
-    SCOPED_TRACE("seed " + std::to_string(seed) + ": " + RunResult::Status_Name(run.result.status()) +
-                 ", validation CER " + cer);
+    SCOPED_TRACE("seed " + std::to_string(seed) + ": " +
+                 RunResult::Status_Name(run.result.status()) + ", validation CER " + cer);
     ASSERT_EQ(run.result.status(), RunResult::COMPLETED);
-    EXPECT_LT(m.at("eval_cer"), 0.7) << "σReparam + post-LN with SGD should leave the blank plateau";
+    EXPECT_LT(m.at("eval_cer"), 0.7)
+        << "σReparam + post-LN with SGD should leave the blank plateau";
     EXPECT_LT(run.result.final_loss(), 0.7 * run.metrics.front().loss());
     // No layer's attention collapsed (lowest entropy above 10% of uniform over the visible frames).
     ASSERT_EQ(run.result.lowest_entropy_size(), 6);

@@ -1,5 +1,5 @@
-// Reproducibility check of the paper's central claim at this suite's scale (docs/method.md claims 1,
-// 2, 5): at a learning rate where the pre-LN baseline's attention entropy collapses, σReparam
+// Reproducibility check of the paper's central claim at this suite's scale (docs/method.md claims
+// 1, 2, 5): at a learning rate where the pre-LN baseline's attention entropy collapses, σReparam
 // without LayerNorm keeps its entropy and its loss falls. Three seeds each, 100 steps, on
 // Fashion-MNIST ($SIGMA_DATA, tools/setup.sh). Also checks that the run records, the table
 // summary and the figure are produced from the runs.
@@ -40,16 +40,16 @@ TEST(VitCollapseTest, BaselineCollapsesSigmaReparamDoesNot) {
   const std::string root = repro::tmp("collapse_runs");
   for (int seed = 0; seed < 3; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    RunResult base =
-        train_spec("experiments/vit/specs/collapse/baseline_lr3e-2.textproto", "baseline", seed,
-                   root + "/baseline/seed" + std::to_string(seed));
+    RunResult base = train_spec("experiments/vit/specs/collapse/baseline_lr3e-2.textproto",
+                                "baseline", seed, root + "/baseline/seed" + std::to_string(seed));
     EXPECT_TRUE(base.status() == RunResult::DIVERGED || base.min_entropy() < kCollapsed)
         << "baseline min entropy " << base.min_entropy() << ", status "
         << RunResult::Status_Name(base.status());
 
     const std::string dir = root + "/sigma/seed" + std::to_string(seed);
-    RunResult sig = train_spec("experiments/vit/specs/collapse/sigma_reparam_no_ln_lr3e-2.textproto",
-                               "sigma_reparam_no_ln", seed, dir);
+    RunResult sig =
+        train_spec("experiments/vit/specs/collapse/sigma_reparam_no_ln_lr3e-2.textproto",
+                   "sigma_reparam_no_ln", seed, dir);
     ASSERT_EQ(sig.status(), RunResult::COMPLETED);
     EXPECT_GT(sig.min_entropy(), kCollapsed) << "σReparam min entropy " << sig.min_entropy();
     auto run = analysis::read_run(dir, /*with_metrics=*/true);

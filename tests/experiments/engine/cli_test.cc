@@ -70,8 +70,8 @@ struct Child {
 
 // Starts the binary with the test spec and `flags` (plus --threads=1), output into `log`; a
 // positive `file_size_limit` (bytes) is set with setrlimit(RLIMIT_FSIZE) in the child.
-Child start(const std::vector<std::string>& flags, const std::string& log,
-            long file_size_limit = 0, bool with_spec = true) {
+Child start(const std::vector<std::string>& flags, const std::string& log, long file_size_limit = 0,
+            bool with_spec = true) {
   std::vector<std::string> args = {train_binary()};
   if (with_spec) args.push_back("--spec=" + spec_file());
   args.push_back("--threads=1");
@@ -262,9 +262,8 @@ TEST(CliTest, BadSpecFilesExitTwoNamingTheFile) {
 
 TEST(CliTest, MissingDataNamesTheFetchCommandAndExitsTwo) {
   const std::string dir = tmp_path("no_data_run"), log = tmp_path("no_data.log");
-  EXPECT_EQ(run({"--output_dir=" + dir, "--set=data { path: \"" + tmp_path("nowhere") + "\" }"},
-                log),
-            2)
+  EXPECT_EQ(
+      run({"--output_dir=" + dir, "--set=data { path: \"" + tmp_path("nowhere") + "\" }"}, log), 2)
       << read_file(log);
   EXPECT_NE(read_file(log).find("tools/setup.sh"), std::string::npos) << read_file(log);
 }

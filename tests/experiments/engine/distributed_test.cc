@@ -225,16 +225,15 @@ TEST(DistributedTest, DroppingOneRanksGradientIsDetected) {
 
 // Runs the binary with `flags`; returns its exit code.
 int run_train(const std::string& flags, const std::string& log) {
-  const std::string command = train_binary() + " --spec=" + spec_file() +
-                              " --threads=1 --quiet " + flags + " > " + log + " 2>&1";
+  const std::string command = train_binary() + " --spec=" + spec_file() + " --threads=1 --quiet " +
+                              flags + " > " + log + " 2>&1";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 TEST(DistributedTest, AKilledRankFailsTheRunWhichResumes) {
   const std::string dir = tmp_path("killed"), log = tmp_path("killed.log");
-  EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir + " --fault=1:5:kill", log),
-            1)
+  EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir + " --fault=1:5:kill", log), 1)
       << read_file(log);
   const RunResult failed = read_result(dir);
   EXPECT_EQ(failed.status(), RunResult::FAILED) << read_file(log);
@@ -251,10 +250,10 @@ TEST(DistributedTest, AKilledRankFailsTheRunWhichResumes) {
 
 TEST(DistributedTest, AHungRankFailsTheRunWithinTheTimeout) {
   const std::string dir = tmp_path("hung"), log = tmp_path("hung.log");
-  EXPECT_EQ(run_train("--nproc_per_node=2 --output_dir=" + dir +
-                          " --fault=1:5:hang --dist_timeout_s=3",
-                      log),
-            1)
+  EXPECT_EQ(
+      run_train("--nproc_per_node=2 --output_dir=" + dir + " --fault=1:5:hang --dist_timeout_s=3",
+                log),
+      1)
       << read_file(log);
   // Rank 0 gives up after the 3 s asked for (Gloo names its timeout in milliseconds), not after
   // the default; a hang past that would be Bazel's test timeout, whatever the machine's speed.

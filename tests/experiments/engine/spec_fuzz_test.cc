@@ -56,13 +56,16 @@ std::string joined(const std::vector<std::string>& lines) {
 }
 
 std::string mutate(const std::string& text, std::mt19937& random) {
-  auto pick = [&](size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(random); };
+  auto pick = [&](size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(random);
+  };
   static const std::regex number(R"([-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?)");
   static const std::regex word(R"(\b[A-Za-z_][A-Za-z_0-9]*\b)");
-  static const char* const extremes[] = {"-1", "0", "1e308", "-1e308", "nan", "inf", "-inf",
-                                         "2147483648", "9223372036854775807", "1e-320", "-0"};
-  static const char* const words[] = {"SIGMA_REPARAM", "NONE", "bogus", "depth", "true",
-                                      "steps", "UNKNOWN_KIND", "model", "base"};
+  static const char* const extremes[] = {
+      "-1",     "0", "1e308", "-1e308", "nan", "inf", "-inf", "2147483648", "9223372036854775807",
+      "1e-320", "-0"};
+  static const char* const words[] = {"SIGMA_REPARAM", "NONE",         "bogus", "depth", "true",
+                                      "steps",         "UNKNOWN_KIND", "model", "base"};
   std::string out = text;
   const int rounds = 1 + static_cast<int>(pick(3));
   for (int r = 0; r < rounds; ++r) {
@@ -182,8 +185,8 @@ void fuzz_files(const std::vector<std::string>& files, const Load& load, uint32_
       } else {
         ++rejected;
         EXPECT_NE(loaded.status().message().find("mutant.textproto"), std::string::npos)
-            << file << " mutant " << i << ": the error does not name the file: "
-            << loaded.status().message();
+            << file << " mutant " << i
+            << ": the error does not name the file: " << loaded.status().message();
       }
     }
   }
@@ -201,13 +204,15 @@ absl::StatusOr<size_t> size_of(const absl::StatusOr<Message>& m) {
 TEST(SpecFuzzTest, EveryShippedSpecSurvivesMutation) {
   const std::vector<std::string> specs = shipped("specs");
   ASSERT_GT(specs.size(), 30u);
-  fuzz_files(specs, [](const std::string& path) { return size_of(load_spec(path)); }, 14);
+  fuzz_files(
+      specs, [](const std::string& path) { return size_of(load_spec(path)); }, 14);
 }
 
 TEST(SpecFuzzTest, EveryShippedSweepSurvivesMutation) {
   const std::vector<std::string> sweeps = shipped("sweeps");
   ASSERT_GE(sweeps.size(), 5u);
-  fuzz_files(sweeps, [](const std::string& path) { return size_of(load_sweep(path)); }, 15);
+  fuzz_files(
+      sweeps, [](const std::string& path) { return size_of(load_sweep(path)); }, 15);
 }
 
 }  // namespace

@@ -225,7 +225,8 @@ TEST(SpecIoTest, BaseCycleAndMissingBaseAreErrors) {
   write_spec("lm_base.textproto", "name: \"lm\" lm { vocab_size: 64 }\n");
   const std::string mixed = error_of("base: \"lm_base.textproto\"\n" + std::string(kValid));
   expect_contains(mixed, "sets model vit but its base");
-  expect_contains(error_of(kValid, {"base: \"x.textproto\""}), "base can only be set in a spec file");
+  expect_contains(error_of(kValid, {"base: \"x.textproto\""}),
+                  "base can only be set in a spec file");
 }
 
 // Every value of every Transformer enum: a handled value validates and builds a model

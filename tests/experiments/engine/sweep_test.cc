@@ -100,11 +100,13 @@ TEST(SweepTest, RejectsBadSweepsNamingTheField) {
 
 TEST(SweepTest, VariantLearningRatesReplaceTheSweeps) {
   const std::string spec = "experiments/vit/specs/collapse/baseline_lr3e-2.textproto";
-  const std::string path = write(
-      "variant_lr.textproto",
-      "name: \"s\"\nlr: [1e-3, 3e-3]\nseed: [0]\n"
-      "variant { name: \"sgd\" spec: \"" + spec + "\" lr: [0.1, 0.3, 1.0] }\n"
-      "variant { name: \"adam\" spec: \"" + spec + "\" }\n");
+  const std::string path = write("variant_lr.textproto",
+                                 "name: \"s\"\nlr: [1e-3, 3e-3]\nseed: [0]\n"
+                                 "variant { name: \"sgd\" spec: \"" +
+                                     spec +
+                                     "\" lr: [0.1, 0.3, 1.0] }\n"
+                                     "variant { name: \"adam\" spec: \"" +
+                                     spec + "\" }\n");
   auto plan = plan_sweep(path, ".", "runs");
   ASSERT_TRUE(plan.ok()) << plan.status();
   std::vector<std::string> names;
@@ -124,11 +126,11 @@ TEST(SweepTest, VariantLearningRatesReplaceTheSweeps) {
 }
 
 TEST(SweepTest, AnInvalidRunFailsTheWholePlan) {
-  const std::string path =
-      write("steps.textproto",
-            "name: \"s\"\nlr: [1e-3]\nseed: [0]\n"
-            "variant { name: \"v\" spec: \"experiments/vit/specs/collapse/baseline_lr3e-2.textproto\" "
-            "set: \"run { steps: -5 }\" }\n");
+  const std::string path = write(
+      "steps.textproto",
+      "name: \"s\"\nlr: [1e-3]\nseed: [0]\n"
+      "variant { name: \"v\" spec: \"experiments/vit/specs/collapse/baseline_lr3e-2.textproto\" "
+      "set: \"run { steps: -5 }\" }\n");
   auto plan = plan_sweep(path, ".", "runs");
   ASSERT_FALSE(plan.ok());
   const std::string m(plan.status().message());

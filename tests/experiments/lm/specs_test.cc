@@ -29,7 +29,6 @@ std::vector<std::string> spec_files() {
   return files;
 }
 
-
 // An LM spec builds its causal decoder, which runs a finite forward pass (paper scale: 1 x 16
 // tokens), with σReparam on exactly the blocks' linear layers.
 void check_lm_model(const ExperimentSpec& spec) {

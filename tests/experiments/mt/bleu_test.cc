@@ -41,26 +41,29 @@ BleuOptions raw() {
 }
 
 TEST(BleuTest, RawBleuAndEffectiveOrder) {
-  EXPECT_NEAR(corpus_bleu({"this is a test", "another test"}, {{"ref1", "ref2"}}, raw()).score / 100,
-              0.003799178428257963, 1e-8);
+  EXPECT_NEAR(
+      corpus_bleu({"this is a test", "another test"}, {{"ref1", "ref2"}}, raw()).score / 100,
+      0.003799178428257963, 1e-8);
   EXPECT_NEAR(corpus_bleu({"this is a test"}, {{"this is a test"}}, raw()).score / 100, 1.0, 1e-8);
   EXPECT_NEAR(corpus_bleu({"this is a fest"}, {{"this is a test"}}, raw()).score / 100,
               0.223606797749979, 1e-8);
   EXPECT_NEAR(corpus_bleu({"test"}, {{"a test"}}, raw()).score / 100, 0.3678794411714425, 1e-8);
   EXPECT_NEAR(corpus_bleu({"a test"}, {{"a test"}}, raw()).score / 100, 1.0, 1e-8);
-  EXPECT_NEAR(corpus_bleu({"a little test"}, {{"a test"}}, raw()).score / 100,
-              0.03218297948685433, 1e-8);
+  EXPECT_NEAR(corpus_bleu({"a little test"}, {{"a test"}}, raw()).score / 100, 0.03218297948685433,
+              1e-8);
 }
 
 TEST(BleuTest, StatisticsScoringAndDegenerateCases) {
-  const BleuScore s = corpus_bleu({"am I am a character sequence"},
-                                  {{"I am a symbol string sequence a a"}}, raw());
+  const BleuScore s =
+      corpus_bleu({"am I am a character sequence"}, {{"I am a symbol string sequence a a"}}, raw());
   EXPECT_EQ(std::vector<int64_t>(s.counts, s.counts + 4), (std::vector<int64_t>{4, 2, 1, 0}));
   EXPECT_EQ(std::vector<int64_t>(s.totals, s.totals + 4), (std::vector<int64_t>{6, 5, 4, 3}));
   BleuOptions floor_default = raw();
   floor_default.floor = 0.1;
   EXPECT_NEAR(corpus_bleu({"am I am a character sequence"}, {{"I am a symbol string sequence a a"}},
-                          floor_default).score / 100,
+                          floor_default)
+                      .score /
+                  100,
               0.1555722182, 1e-8);
 
   const int64_t counts[4] = {9, 7, 5, 3}, totals[4] = {10, 8, 6, 4};
@@ -72,12 +75,12 @@ TEST(BleuTest, StatisticsScoringAndDegenerateCases) {
     int64_t counts[4], totals[4], hyp, ref;
     double floor;
   };
-  for (const Case& c : {Case{{0, 0, 0, 0}, {4, 4, 2, 1}, 0, 1, 0.0},
-                        Case{{0, 0, 0, 0}, {10, 11, 12, 0}, 14, 10, 0.0},
-                        Case{{0, 0, 0, 0}, {0, 0, 0, 0}, 0, 0, 0.0},
-                        Case{{6, 5, 4, 0}, {6, 5, 4, 3}, 6, 6, 0.0},
-                        Case{{0, 0, 0, 0}, {0, 0, 0, 0}, 0, 0, 0.1},
-                        Case{{0, 0, 0, 0}, {0, 0, 0, 0}, 1, 5, 0.01}}) {
+  for (const Case& c :
+       {Case{{0, 0, 0, 0}, {4, 4, 2, 1}, 0, 1, 0.0},
+        Case{{0, 0, 0, 0}, {10, 11, 12, 0}, 14, 10, 0.0},
+        Case{{0, 0, 0, 0}, {0, 0, 0, 0}, 0, 0, 0.0}, Case{{6, 5, 4, 0}, {6, 5, 4, 3}, 6, 6, 0.0},
+        Case{{0, 0, 0, 0}, {0, 0, 0, 0}, 0, 0, 0.1},
+        Case{{0, 0, 0, 0}, {0, 0, 0, 0}, 1, 5, 0.01}}) {
     floor.floor = c.floor;
     EXPECT_EQ(bleu_from_counts(c.counts, c.totals, c.hyp, c.ref, floor).score, 0.0);
   }
@@ -139,11 +142,12 @@ TEST(ChrfTest, MatchesSacrebleu) {
   EXPECT_NEAR(corpus_chrf({""}, {"c"}, effective), 0.0, 1e-4);
   ChrfOptions keep = effective;
   keep.remove_whitespace = false;
-  EXPECT_NEAR(corpus_chrf({"Die Beziehung zwischen Obama und Netanjahu ist nicht gerade freundlich."},
-                          {"Das Verh\xC3\xA4ltnis zwischen Obama und Netanyahu ist nicht gerade "
-                           "freundschaftlich."},
-                          keep),
-              67.3481606, 1e-4);
+  EXPECT_NEAR(
+      corpus_chrf({"Die Beziehung zwischen Obama und Netanjahu ist nicht gerade freundlich."},
+                  {"Das Verh\xC3\xA4ltnis zwischen Obama und Netanyahu ist nicht gerade "
+                   "freundschaftlich."},
+                  keep),
+      67.3481606, 1e-4);
 }
 
 }  // namespace

@@ -118,8 +118,8 @@ TEST(DecodeTest, PaddedSourceKeysGetProbabilityExactlyZeroInCrossAttention) {
   models::EncoderDecoder model(tiny(models::NormPlacement::kPostLN));
   model->eval();
   at::NoGradGuard no_grad;
-  at::Tensor source = at::tensor(std::vector<int64_t>{5, 6, 7, 3, 0, 0, 4, 5, 3, 0, 0, 0}, at::kLong)
-                          .view({2, 6});
+  at::Tensor source =
+      at::tensor(std::vector<int64_t>{5, 6, 7, 3, 0, 0, 4, 5, 3, 0, 0, 0}, at::kLong).view({2, 6});
   at::Tensor target = at::tensor(std::vector<int64_t>{1, 8, 9, 1, 10, 0}, at::kLong).view({2, 3});
   models::AttentionObservation obs;
   obs.keep_maps = true;

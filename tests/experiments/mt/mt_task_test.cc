@@ -25,14 +25,14 @@ namespace fs = std::filesystem;
 // 3..8 words drawn with a fixed seed.
 void write_fixture(const std::string& dir, int train, int held_out) {
   const std::vector<std::pair<std::string, std::string>> words = {
-      {"open", "öffnen"}, {"the", "die"},      {"file", "Datei"},   {"save", "speichern"},
-      {"close", "schließen"}, {"window", "Fenster"}, {"new", "neue"}, {"folder", "Ordner"},
-      {"delete", "löschen"}, {"copy", "kopieren"}, {"print", "drucken"}, {"page", "Seite"},
-      {"cannot", "nicht"}, {"read", "lesen"},  {"write", "schreiben"}, {"error", "Fehler"}};
+      {"open", "öffnen"},     {"the", "die"},        {"file", "Datei"},      {"save", "speichern"},
+      {"close", "schließen"}, {"window", "Fenster"}, {"new", "neue"},        {"folder", "Ordner"},
+      {"delete", "löschen"},  {"copy", "kopieren"},  {"print", "drucken"},   {"page", "Seite"},
+      {"cannot", "nicht"},    {"read", "lesen"},     {"write", "schreiben"}, {"error", "Fehler"}};
   std::mt19937 rng(7);
   fs::create_directories(dir);
-  for (auto [name, n] : {std::pair<const char*, int>{"train", train}, {"valid", held_out},
-                         {"test", held_out}}) {
+  for (auto [name, n] :
+       {std::pair<const char*, int>{"train", train}, {"valid", held_out}, {"test", held_out}}) {
     std::ofstream en(dir + "/" + name + ".en"), de(dir + "/" + name + ".de");
     for (int i = 0; i < n; ++i) {
       const int len = 3 + static_cast<int>(rng() % 6);
@@ -86,7 +86,8 @@ TEST_F(MtTaskTest, VocabularyRoundTripsAndBatchesAreShifted) {
   MtTask task(fixture_spec(dir_ + "/wmt"));
   const auto& corpus = task.corpus();
   ASSERT_EQ(corpus.train.source.size(), 600u);
-  const auto ids = encode_lines(task.tokenizer(), {corpus.valid.source[0], "", corpus.valid.target[0]});
+  const auto ids =
+      encode_lines(task.tokenizer(), {corpus.valid.source[0], "", corpus.valid.target[0]});
   ASSERT_EQ(ids.size(), 3u);
   EXPECT_EQ(ids[1], std::vector<int64_t>{kMtEos}) << "a blank line is end-of-sentence alone";
   for (const auto& s : ids) {

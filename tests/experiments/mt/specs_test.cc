@@ -83,8 +83,8 @@ TEST(MtSpecsTest, EverySpecBuildsAndRunsForward) {
       // Per layer: attention 4 d^2 and MLP 8 d^2 (d = 512), the decoder's cross attention another
       // 4 d^2; plus the shared 32k x 512 embedding.
       const int64_t d2 = 512 * 512;
-      const int64_t weights = mt.encoder_depth() * 12 * d2 + mt.decoder_depth() * 16 * d2 +
-                              config->vocab_size * 512;
+      const int64_t weights =
+          mt.encoder_depth() * 12 * d2 + mt.decoder_depth() * 16 * d2 + config->vocab_size * 512;
       EXPECT_GE(params, weights);
       EXPECT_LE(params, weights + weights / 50) << "biases and norms add under 2%";
       EXPECT_GT(params, mt.encoder_depth() == 100 ? 700000000 : 55000000);

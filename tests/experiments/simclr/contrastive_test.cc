@@ -68,7 +68,8 @@ TEST(LinearProbeTest, SeparatesSeparableFeatures) {
   EXPECT_GT(r.train_accuracy, 0.99);
   EXPECT_GT(r.test_accuracy, 0.99);
   // Deterministic: the same features give the same probe.
-  EXPECT_DOUBLE_EQ(linear_probe(x, y, xt, yt, 4, LinearProbeOptions{}).test_accuracy, r.test_accuracy);
+  EXPECT_DOUBLE_EQ(linear_probe(x, y, xt, yt, 4, LinearProbeOptions{}).test_accuracy,
+                   r.test_accuracy);
 }
 
 TEST(LinearProbeTest, RandomLabelsStayNearChance) {
@@ -89,8 +90,10 @@ TEST(KnnTest, VotesOfNearestNeighbours) {
   at::Tensor bank = at::tensor({1.0, 0.0, 0.0, 1.0}, at::kFloat).view({2, 2});
   at::Tensor bank_y = at::tensor({7, 3}, at::kLong);
   at::Tensor q = at::tensor({0.9, 0.1, 0.2, 0.8, 0.6, 0.5}, at::kFloat).view({3, 2});
-  EXPECT_NEAR(knn_accuracy(bank, bank_y, q, at::tensor({7, 3, 7}, at::kLong), 8, 1, 0.1), 1.0, 1e-12);
-  EXPECT_NEAR(knn_accuracy(bank, bank_y, q, at::tensor({3, 3, 3}, at::kLong), 8, 1, 0.1), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(knn_accuracy(bank, bank_y, q, at::tensor({7, 3, 7}, at::kLong), 8, 1, 0.1), 1.0,
+              1e-12);
+  EXPECT_NEAR(knn_accuracy(bank, bank_y, q, at::tensor({3, 3, 3}, at::kLong), 8, 1, 0.1), 1.0 / 3,
+              1e-12);
 }
 
 }  // namespace

@@ -86,8 +86,9 @@ TEST(SimclrTaskTest, FrozenPatchProjectionReceivesNoUpdate) {
 
 TEST(SimclrTaskTest, ShortRunReportsKnnAndProbeAboveChance) {
   at::set_num_threads(testing_threads::threads());
-  const auto spec = tiny_spec("simclr { probe_random_init: true transformer { reparam: "
-                              "SIGMA_REPARAM } }");
+  const auto spec = tiny_spec(
+      "simclr { probe_random_init: true transformer { reparam: "
+      "SIGMA_REPARAM } }");
   SimclrTask task(spec);
   RunOptions options;
   options.run_dir = run_dir("short");
@@ -118,7 +119,8 @@ TEST(SimclrTaskTest, TrainsOnAnImageFolder) {
   folder_spec.mutable_data()->clear_train_subset();
   ASSERT_TRUE(validate_spec(folder_spec).ok()) << validate_spec(folder_spec);
   SimclrTask task(folder_spec);
-  EXPECT_NE(task.data_summary().find("12 training images"), std::string::npos) << task.data_summary();
+  EXPECT_NE(task.data_summary().find("12 training images"), std::string::npos)
+      << task.data_summary();
   RunOptions options;
   options.run_dir = run_dir("folder");
   options.progress = false;
@@ -128,8 +130,9 @@ TEST(SimclrTaskTest, TrainsOnAnImageFolder) {
 }
 
 TEST(SimclrTaskTest, BadSpecsFailBeforeTraining) {
-  auto bad = tiny_spec("simclr { temperature: 0 crop_min_scale: 1.5 channels: 2 } "
-                       "data { batch_size: 1 dataset: SOTU }");
+  auto bad = tiny_spec(
+      "simclr { temperature: 0 crop_min_scale: 1.5 channels: 2 } "
+      "data { batch_size: 1 dataset: SOTU }");
   const absl::Status status = validate_spec(bad);
   ASSERT_FALSE(status.ok());
   const std::string m(status.message());
@@ -141,14 +144,16 @@ TEST(SimclrTaskTest, BadSpecsFailBeforeTraining) {
   auto folder = tiny_spec("data { dataset: IMAGENET_FOLDER }");
   const absl::Status no_path = validate_spec(folder);
   EXPECT_NE(std::string(no_path.message()).find("data.path: IMAGENET_FOLDER needs the folder"),
-            std::string::npos) << no_path;
+            std::string::npos)
+      << no_path;
   folder.mutable_data()->set_path("/nonexistent/imagenet");
   try {
     SimclrTask task(folder);
     ADD_FAILURE() << "no error for a missing folder";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/imagenet/train: no such folder"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 

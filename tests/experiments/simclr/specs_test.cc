@@ -23,7 +23,8 @@ namespace {
 
 std::vector<std::string> spec_files(bool paper) {
   std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator("experiments/simclr/specs")) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator("experiments/simclr/specs")) {
     if (entry.path().extension() != ".textproto") continue;
     if ((entry.path().string().find("/paper/") != std::string::npos) == paper) {
       files.push_back(entry.path().string());
@@ -67,7 +68,8 @@ TEST(SimclrSpecsTest, EverySpecValidatesBuildsAndRunsForward) {
     // The frozen patch projection: exactly the patch embedding's parameters need no gradient.
     for (const auto& p : net->named_parameters()) {
       const bool patch = p.key().rfind("backbone.patch_embed.", 0) == 0;
-      EXPECT_EQ(p.value().requires_grad(), !(patch && spec->simclr().frozen_patch_embed())) << p.key();
+      EXPECT_EQ(p.value().requires_grad(), !(patch && spec->simclr().frozen_patch_embed()))
+          << p.key();
     }
   }
 }

@@ -20,8 +20,13 @@ std::vector<float> logs(const std::vector<std::vector<double>>& rows) {
 
 TEST(CtcTest, GreedyMergesRepeatsAndDropsBlanks) {
   // Best labels per frame: 1 1 0 1 2 2 0 -> "1 1 2" (the blank separates the two 1s).
-  const auto lp = logs({{0.1, 0.8, 0.1}, {0.2, 0.7, 0.1}, {0.6, 0.2, 0.2}, {0.1, 0.8, 0.1},
-                        {0.1, 0.1, 0.8}, {0.2, 0.1, 0.7}, {0.9, 0.05, 0.05}});
+  const auto lp = logs({{0.1, 0.8, 0.1},
+                        {0.2, 0.7, 0.1},
+                        {0.6, 0.2, 0.2},
+                        {0.1, 0.8, 0.1},
+                        {0.1, 0.1, 0.8},
+                        {0.2, 0.1, 0.7},
+                        {0.9, 0.05, 0.05}});
   EXPECT_EQ(ctc_greedy(lp.data(), 7, 3), (std::vector<int64_t>{1, 1, 2}));
   EXPECT_TRUE(ctc_greedy(lp.data(), 0, 3).empty());
 }
@@ -46,8 +51,11 @@ TEST(CtcTest, PrefixBeamKeepsRepeatsSeparatedByBlanks) {
 }
 
 TEST(CtcTest, PrefixBeamEqualsGreedyOnConfidentFrames) {
-  const auto lp = logs({{0.02, 0.96, 0.02}, {0.96, 0.02, 0.02}, {0.02, 0.02, 0.96},
-                        {0.02, 0.02, 0.96}, {0.02, 0.96, 0.02}});
+  const auto lp = logs({{0.02, 0.96, 0.02},
+                        {0.96, 0.02, 0.02},
+                        {0.02, 0.02, 0.96},
+                        {0.02, 0.02, 0.96},
+                        {0.02, 0.96, 0.02}});
   EXPECT_EQ(ctc_prefix_beam(lp.data(), 5, 3, 8), ctc_greedy(lp.data(), 5, 3));
   EXPECT_EQ(ctc_greedy(lp.data(), 5, 3), (std::vector<int64_t>{1, 2, 1}));
 }

@@ -22,7 +22,8 @@ namespace {
 std::vector<std::string> spec_files() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(
-           "experiments/speech/specs", std::filesystem::directory_options::follow_directory_symlink)) {
+           "experiments/speech/specs",
+           std::filesystem::directory_options::follow_directory_symlink)) {
     if (entry.path().extension() == ".textproto") files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());
@@ -51,10 +52,11 @@ TEST(SpeechSpecsTest, EverySpecBuildsAndRunsForward) {
     {
       at::NoGradGuard no_grad;
       model->eval();
-      logits = model(at::randn({2, 40, s.n_mels()}), at::tensor({40, 25}, at::kLong), &out_lengths, &obs);
+      logits = model(at::randn({2, 40, s.n_mels()}), at::tensor({40, 25}, at::kLong), &out_lengths,
+                     &obs);
     }
     EXPECT_EQ(logits.sizes(), (at::IntArrayRef{2, 14, 29}));  // ceil(40 / 3)
-    EXPECT_EQ(out_lengths[1].item<int64_t>(), 9);              // ceil(25 / 3)
+    EXPECT_EQ(out_lengths[1].item<int64_t>(), 9);             // ceil(25 / 3)
     EXPECT_TRUE(at::isfinite(logits).all().item<bool>());
     EXPECT_EQ(static_cast<int64_t>(obs.records.size()), s.transformer().depth());
     // σReparam on [Q;K], V, out, fc1, fc2 of every block, the convolution and the output layer.
@@ -78,7 +80,9 @@ TEST(SpeechSpecsTest, EverySpecBuildsAndRunsForward) {
 }
 
 TEST(SpeechSpecsTest, BadSpecsAreNamed) {
-  const std::string base = "base: \"" + std::filesystem::absolute("experiments/speech/specs/post_ln_sgd.textproto").string() + "\"\n";
+  const std::string base =
+      "base: \"" +
+      std::filesystem::absolute("experiments/speech/specs/post_ln_sgd.textproto").string() + "\"\n";
   const auto write = [&](const std::string& name, const std::string& body) {
     const std::string path = std::string(::testing::TempDir()) + "/" + name;
     FILE* f = fopen(path.c_str(), "w");

@@ -26,15 +26,16 @@ const fs::path& corpus() {
     const fs::path r = fs::path(::testing::TempDir()) / "speech_task";
     fs::create_directories(r / "text");
     FILE* f = fopen((r / "text" / "a.txt").c_str(), "w");
-    fputs("The people of this land have spoken. We shall meet the needs of our farmers. "
-          "Our schools must serve every child. The world is watching what we do here. "
-          "Peace is the work of many hands. Let us keep faith with those who came before. "
-          "Trade between nations has grown again. The army and the navy stand ready. "
-          "We must build new roads and bridges. Our cities need clean water and air. "
-          "The budget will be balanced this year. Every worker deserves a fair wage. "
-          "Let us open the doors of opportunity. The farmers have had a good harvest. "
-          "We will defend the rights of every citizen. Our children will inherit this land.",
-          f);
+    fputs(
+        "The people of this land have spoken. We shall meet the needs of our farmers. "
+        "Our schools must serve every child. The world is watching what we do here. "
+        "Peace is the work of many hands. Let us keep faith with those who came before. "
+        "Trade between nations has grown again. The army and the navy stand ready. "
+        "We must build new roads and bridges. Our cities need clean water and air. "
+        "The budget will be balanced this year. Every worker deserves a fair wage. "
+        "Let us open the doors of opportunity. The farmers have had a good harvest. "
+        "We will defend the rights of every citizen. Our children will inherit this land.",
+        f);
     fclose(f);
     datasets::SpeechSynthOptions o;
     o.text_dir = (r / "text").string();
@@ -66,7 +67,8 @@ TEST(SpeechTaskTest, TrainsEvaluatesAndTests) {
   auto spec = tiny_spec("data { path: '" + (corpus() / "synth").string() + "' }");
   SpeechTask task(spec);
   EXPECT_EQ(task.examples_per_epoch(), 8);
-  EXPECT_NE(task.data_summary().find("train 8 utterances"), std::string::npos) << task.data_summary();
+  EXPECT_NE(task.data_summary().find("train 8 utterances"), std::string::npos)
+      << task.data_summary();
   EXPECT_NE(task.data_summary().find("test-flite 2 utterances"), std::string::npos);
   // The batch (and CAPE's shifts) of a step depend on (seed, step) alone; only σReparam's power
   // iteration moves u between the two training-mode calls.
@@ -96,9 +98,11 @@ TEST(SpeechTaskTest, TrainsEvaluatesAndTests) {
   EXPECT_GE(e.metrics.at("cer"), 0.0);
   Task::Evaluation t;
   ASSERT_TRUE(task.test(&t));
-  for (const char* m : {"wer", "cer", "second_wer", "second_cer"}) EXPECT_EQ(t.metrics.count(m), 1u) << m;
+  for (const char* m : {"wer", "cer", "second_wer", "second_cer"})
+    EXPECT_EQ(t.metrics.count(m), 1u) << m;
   EXPECT_NE(task.test_summary().find("test-flite (unseen synthesiser), 2 utterances, beam 4"),
-            std::string::npos) << task.test_summary();
+            std::string::npos)
+      << task.test_summary();
   EXPECT_NE(task.test_summary().find("REF  "), std::string::npos);
   models::AttentionObservation obs;
   ASSERT_TRUE(task.probe(&obs));
@@ -119,9 +123,11 @@ TEST(SpeechTaskTest, ReadsLibriSpeechFlacLayout) {
   // The synthetic corpus copied as FLAC under LibriSpeech's split names.
   const fs::path libri = corpus() / "LibriSpeech";
   fs::remove_all(libri);
-  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {"train", "train-clean-100"}, {"valid", "dev-clean"}, {"test", "test-clean"},
-           {"test-flite", "test-other"}}) {
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"train", "train-clean-100"},
+                                                        {"valid", "dev-clean"},
+                                                        {"test", "test-clean"},
+                                                        {"test-flite", "test-other"}}) {
     for (const auto& e : fs::recursive_directory_iterator(corpus() / "synth" / from)) {
       const fs::path rel = fs::relative(e.path(), corpus() / "synth" / from);
       const fs::path out = libri / to / rel;
@@ -129,7 +135,8 @@ TEST(SpeechTaskTest, ReadsLibriSpeechFlacLayout) {
         fs::create_directories(out);
       } else if (e.path().extension() == ".wav") {
         datasets::write_audio(fs::path(out).replace_extension(".flac").string(),
-                              datasets::read_audio(e.path().string()), datasets::AudioFormat::kFlac16);
+                              datasets::read_audio(e.path().string()),
+                              datasets::AudioFormat::kFlac16);
       } else {
         fs::copy_file(e.path(), out);
       }
@@ -151,7 +158,8 @@ TEST(SpeechTaskTest, MissingCorpusNamesTheSetupCommand) {
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("tools/setup.sh"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/speech/train"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/speech/train"), std::string::npos)
+        << e.what();
   }
 }
 

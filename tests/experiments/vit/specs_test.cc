@@ -121,7 +121,8 @@ TEST(VitSpecsTest, ReportedEntropyEqualsDirectComputationFromMaps) {
     at::Tensor p = obs.records[layer].map.to(at::kDouble);  // (B, H, T, T)
     EXPECT_EQ(p.sizes(), (at::IntArrayRef{3, 4, 17, 17}));
     at::Tensor direct = -(p * p.log()).sum(-1).mean(at::IntArrayRef{0, 2});  // (H,)
-    EXPECT_TRUE(at::allclose(obs.records[layer].entropy.per_head.to(at::kDouble), direct, 1e-5, 1e-6))
+    EXPECT_TRUE(
+        at::allclose(obs.records[layer].entropy.per_head.to(at::kDouble), direct, 1e-5, 1e-6))
         << "layer " << layer;
   }
 }
