@@ -179,6 +179,92 @@ int train_runs(const std::vector<experiments::PlannedRun>& plan, std::deque<size
   return failed;
 }
 
+// --describe: the facts //tools:reproduce reads (name, learning rates, claim rules).
+int describe_sweep(const std::string& sweep_path) {
+  const auto sweep = experiments::load_sweep(sweep_path);  // loaded by plan_sweep already
+  std::cout << "name " << sweep->name() << "\n"
+            << "learning_rates " << experiments::distinct_learning_rates(*sweep) << "\n";
+  // The most learning rates one variant trains at (1: no lr-sensitivity figure to draw).
+  int most = 0;
+  for (const auto& v : sweep->variant()) {
+    most = std::max(most, v.lr_size() > 0 ? v.lr_size() : sweep->lr_size());
+  }
+  std::cout << "learning_rates_per_variant " << most << "\n";
+  for (const auto& claim : sweep->claim()) {
+    std::cout << "claim " << sigma_reparam::ClaimCheck::Rule_Name(claim.rule()) << "\n";
+  }
+  return 0;
+}
+
+// The runs of a plan still to train, and how many are finished (current) or stale.
+struct Pending {
+  std::deque<size_t> todo;
+  int done_before = 0;
+  int stale = 0;  // finished with another spec (an earlier version of the sweep file)
+};
+
+Pending pending_runs(const std::vector<experiments::PlannedRun>& plan, bool redo) {
+  Pending p;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const bool done = finished(experiments::read_result(plan[i].dir));
+    // A finished run of an earlier version of the sweep file (another spec) trains again.
+    const bool current = done && same_spec(plan[i]);
+    p.stale += done && !current;
+    if (!redo && current) {
+      ++p.done_before;
+    } else {
+      p.todo.push_back(i);
+    }
+  }
+  return p;
+}
+
+// Run directories beside the plan's (an earlier version of the sweep file had them): the
+// tables and the report read every run under the folder.
+std::vector<std::string> stray_runs(const std::vector<experiments::PlannedRun>& plan,
+                                    const std::filesystem::path& sweep_dir) {
+  std::set<std::string> planned_dirs;
+  for (const auto& run : plan) planned_dirs.insert(std::filesystem::path(run.dir).filename());
+  std::vector<std::string> strays;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(sweep_dir, ec)) {
+    if (entry.is_directory() && planned_dirs.count(entry.path().filename().string()) == 0) {
+      strays.push_back(entry.path().filename().string());
+    }
+  }
+  return strays;
+}
+
+void print_plan_summary(const std::string& sweep_path, size_t total, const Pending& p, int jobs,
+                        int ranks, int threads, const std::filesystem::path& sweep_dir,
+                        const std::vector<std::string>& strays) {
+  std::cout << absl::StrFormat(
+                   "%s: %zu runs; %d already finished (skipped; --redo trains them again), %zu "
+                   "to train, %d at a time x %s%d thread%s\n",
+                   sweep_path, total, p.done_before, p.todo.size(), jobs,
+                   ranks > 1 ? absl::StrCat(ranks, " ranks x ") : "", threads,
+                   threads == 1 ? "" : "s")
+            << std::flush;
+  if (p.stale > 0) {
+    std::cout << p.stale
+              << " finished run(s) were trained with another spec (an earlier version of "
+                 "the sweep file): they train again\n";
+  }
+  if (!strays.empty()) {
+    std::cout << "warning: " << sweep_dir.string() << " also holds " << strays.size()
+              << " run(s) that this sweep file does not plan (e.g. " << strays.front()
+              << "); the tables and report read every run there: move them elsewhere\n";
+  }
+}
+
+void print_dry_run(const std::vector<experiments::PlannedRun>& plan) {
+  for (const auto& run : plan) {
+    std::cout << "  " << run.dir << "  (train --spec=" << run.spec_path;
+    for (const auto& s : run.sets) std::cout << " --set='" << s << "'";
+    std::cout << ")\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -201,21 +287,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << plan.status().message() << "\n";
     return 2;
   }
-  if (absl::GetFlag(FLAGS_describe)) {
-    const auto sweep = experiments::load_sweep(sweep_path);  // loaded by plan_sweep already
-    std::cout << "name " << sweep->name() << "\n"
-              << "learning_rates " << experiments::distinct_learning_rates(*sweep) << "\n";
-    // The most learning rates one variant trains at (1: no lr-sensitivity figure to draw).
-    int most = 0;
-    for (const auto& v : sweep->variant()) {
-      most = std::max(most, v.lr_size() > 0 ? v.lr_size() : sweep->lr_size());
-    }
-    std::cout << "learning_rates_per_variant " << most << "\n";
-    for (const auto& claim : sweep->claim()) {
-      std::cout << "claim " << sigma_reparam::ClaimCheck::Rule_Name(claim.rule()) << "\n";
-    }
-    return 0;
-  }
+  if (absl::GetFlag(FLAGS_describe)) return describe_sweep(sweep_path);
   const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
   const int ranks = std::max(1, absl::GetFlag(FLAGS_nproc_per_node));
   if (ranks > 1 && absl::GetFlag(FLAGS_jobs) > 1) {
@@ -225,70 +297,24 @@ int main(int argc, char** argv) {
   const int jobs = ranks > 1                       ? 1
                    : absl::GetFlag(FLAGS_jobs) > 0 ? absl::GetFlag(FLAGS_jobs)
                                                    : std::max(1, core::available_cores() / threads);
-  // The family binaries sit beside this one (bazel-bin/experiments/).
-  const std::string here = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
-
-  std::deque<size_t> todo;
-  int done_before = 0, stale = 0;
-  for (size_t i = 0; i < plan->size(); ++i) {
-    const auto& run = (*plan)[i];
-    const bool done = finished(experiments::read_result(run.dir));
-    // A finished run of an earlier version of the sweep file (another spec) trains again.
-    const bool current = done && same_spec(run);
-    stale += done && !current;
-    if (!absl::GetFlag(FLAGS_redo) && current) {
-      ++done_before;
-    } else {
-      todo.push_back(i);
-    }
-  }
-  // Run directories beside the plan's (an earlier version of the sweep file had them): the
-  // tables and the report read every run under the folder.
-  std::set<std::string> planned_dirs;
-  for (const auto& run : *plan) planned_dirs.insert(std::filesystem::path(run.dir).filename());
+  const Pending pending = pending_runs(*plan, absl::GetFlag(FLAGS_redo));
   const std::filesystem::path sweep_dir = std::filesystem::path(plan->front().dir).parent_path();
-  std::vector<std::string> strays;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(sweep_dir, ec)) {
-    if (entry.is_directory() && planned_dirs.count(entry.path().filename().string()) == 0) {
-      strays.push_back(entry.path().filename().string());
-    }
-  }
-  const size_t total = plan->size();
-  std::cout << absl::StrFormat(
-                   "%s: %zu runs; %d already finished (skipped; --redo trains them again), %zu "
-                   "to train, %d at a time x %s%d thread%s\n",
-                   sweep_path, total, done_before, todo.size(), jobs,
-                   ranks > 1 ? absl::StrCat(ranks, " ranks x ") : "", threads,
-                   threads == 1 ? "" : "s")
-            << std::flush;
-  if (stale > 0) {
-    std::cout << stale
-              << " finished run(s) were trained with another spec (an earlier version of "
-                 "the sweep file): they train again\n";
-  }
-  if (!strays.empty()) {
-    std::cout << "warning: " << sweep_dir.string() << " also holds " << strays.size()
-              << " run(s) that this sweep file does not plan (e.g. " << strays.front()
-              << "); the tables and report read every run there: move them elsewhere\n";
-  }
+  print_plan_summary(sweep_path, plan->size(), pending, jobs, ranks, threads, sweep_dir,
+                     stray_runs(*plan, sweep_dir));
   if (absl::GetFlag(FLAGS_dry_run)) {
-    for (const auto& run : *plan) {
-      std::cout << "  " << run.dir << "  (train --spec=" << run.spec_path;
-      for (const auto& s : run.sets) std::cout << " --set='" << s << "'";
-      std::cout << ")\n";
-    }
+    print_dry_run(*plan);
     return 0;
   }
+  // The family binaries sit beside this one (bazel-bin/experiments/).
+  const std::string here = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
   const std::string train_binary = here + "/train";
-  if (!todo.empty() && access(train_binary.c_str(), X_OK) != 0) {
+  if (!pending.todo.empty() && access(train_binary.c_str(), X_OK) != 0) {
     std::cerr << "error: " << train_binary
               << " is missing: build it with bazel build //experiments:train\n";
     return 2;
   }
-
-  const int failed = train_runs(*plan, todo, done_before, train_binary, jobs, threads, ranks,
-                                absl::GetFlag(FLAGS_redo));
+  const int failed = train_runs(*plan, pending.todo, pending.done_before, train_binary, jobs,
+                                threads, ranks, absl::GetFlag(FLAGS_redo));
   if (failed < 0) return 1;
   return failed == 0 ? 0 : 1;
 }
