@@ -74,6 +74,46 @@ void record_failure(const std::string& run_dir, const std::string& reason) {
   core::write_atomically(run_dir + "/result.textproto", to_text(result));
 }
 
+// Says the run FAILED and records it; returns the launcher's exit code, 1.
+int report_failure(const std::string& run_dir, const std::string& failure) {
+  std::cerr << "error: data-parallel run FAILED: " << failure << "\n";
+  record_failure(run_dir, failure);
+  if (!run_dir.empty()) {
+    std::cerr << "resume it from its last checkpoint with --resume (any --nproc_per_node that "
+                 "divides the batch)\n";
+  }
+  return 1;
+}
+
+// The launcher forwards SIGINT and SIGTERM to the ranks (in its wait loop).
+void forward_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// In the child: becomes rank `info` running this binary with `args`; never returns.
+[[noreturn]] void exec_rank(const RankInfo& info, int nproc_per_node,
+                            const std::vector<std::string>& args) {
+  // The ranks get the terminal's signals through the launcher only (once each), and SIGTERM
+  // if the launcher dies; exec restores the default handlers.
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  export_rank_environment(info);
+  setenv("LOCAL_WORLD_SIZE", std::to_string(nproc_per_node).c_str(), 1);
+  std::vector<char*> argv;
+  std::string self = "/proc/self/exe";
+  argv.push_back(self.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv("/proc/self/exe", argv.data());
+  std::perror("cannot start a rank");
+  _exit(127);
+}
+
 }  // namespace
 
 int launch_local_ranks(const LaunchOptions& options, const std::vector<std::string>& args) {
@@ -82,11 +122,7 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
   info.master_addr = options.master_addr;
   info.master_port = options.master_port > 0 ? options.master_port : free_port();
   std::map<pid_t, int> ranks;  // pid -> rank
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  forward_signals();
   for (int local = 0; local < options.nproc_per_node; ++local) {
     info.rank = options.node_rank * options.nproc_per_node + local;
     info.local_rank = local;
@@ -96,23 +132,7 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
       for (const auto& [p, r] : ranks) kill(p, SIGKILL);
       return 1;
     }
-    if (pid == 0) {
-      // The ranks get the terminal's signals through the launcher only (once each, below),
-      // and SIGTERM if the launcher dies; exec restores the default handlers.
-      setpgid(0, 0);
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      export_rank_environment(info);
-      setenv("LOCAL_WORLD_SIZE", std::to_string(options.nproc_per_node).c_str(), 1);
-      std::vector<char*> argv;
-      std::string self = "/proc/self/exe";
-      argv.push_back(self.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv("/proc/self/exe", argv.data());
-      std::perror("cannot start a rank");
-      _exit(127);
-    }
+    if (pid == 0) exec_rank(info, options.nproc_per_node, args);
     ranks[pid] = info.rank;
   }
   std::string failure;
@@ -160,14 +180,7 @@ int launch_local_ranks(const LaunchOptions& options, const std::vector<std::stri
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (failure.empty()) return outcome;
-  std::cerr << "error: data-parallel run FAILED: " << failure << "\n";
-  record_failure(options.run_dir, failure);
-  if (!options.run_dir.empty()) {
-    std::cerr << "resume it from its last checkpoint with --resume (any --nproc_per_node that "
-                 "divides the batch)\n";
-  }
-  return 1;
+  return failure.empty() ? outcome : report_failure(options.run_dir, failure);
 }
 
 }  // namespace experiments
