@@ -335,6 +335,236 @@ bool check_batch_divides(const ExperimentSpec& spec, int ranks) {
   return false;
 }
 
+// The command line: the flags checked and parsed, then --steps, --seed, --threads and
+// --device appended to the --set fragments (`sets`) as spec overrides. Returns an exit code to
+// end with, or -1.
+int parse_command_line(int argc, char** argv, std::vector<std::string>* sets) {
+  *sets = extract_set_flags(argc, argv);
+  if (absl::Status flags = check_flags(argc, argv); !flags.ok()) {
+    std::cerr << "error: " << flags.message() << "\n";
+    return kExitBadInput;
+  }
+  absl::ParseCommandLine(argc, argv);
+  if (absl::Status values = check_flag_values(); !values.ok()) {
+    std::cerr << "error: " << values.message() << "\n";
+    return kExitBadInput;
+  }
+  if (absl::GetFlag(FLAGS_steps) >= 0)
+    sets->push_back(absl::StrCat("run { steps: ", absl::GetFlag(FLAGS_steps), " }"));
+  if (absl::GetFlag(FLAGS_seed) >= 0)
+    sets->push_back(absl::StrCat("run { seed: ", absl::GetFlag(FLAGS_seed), " }"));
+  if (absl::GetFlag(FLAGS_threads) >= 0)
+    sets->push_back(absl::StrCat("run { threads: ", absl::GetFlag(FLAGS_threads), " }"));
+  if (!absl::GetFlag(FLAGS_device).empty()) {
+    absl::StatusOr<DeviceName> device = parse_device(absl::GetFlag(FLAGS_device));
+    if (!device.ok()) {
+      std::cerr << "error: --device: " << device.status().message() << "\n";
+      return kExitBadInput;
+    }
+    sets->push_back(absl::StrCat("run { device: \"", absl::GetFlag(FLAGS_device), "\" }"));
+  }
+  return -1;
+}
+
+// The spec named by --spec (or the binary's own) with the overrides applied and validated.
+absl::StatusOr<ExperimentSpec> load_run_spec(const ExperimentBinary& binary,
+                                             const std::vector<std::string>& sets) {
+  const std::string spec_flag = absl::GetFlag(FLAGS_spec);
+  if (spec_flag.empty() && binary.default_spec.empty()) {
+    return absl::InvalidArgumentError(
+        "--spec: name a spec file, e.g. --spec=experiments/vit/specs/sigma_reparam.textproto");
+  }
+  return load_spec(core::resolve_input(spec_flag.empty() ? binary.default_spec : spec_flag), sets);
+}
+
+// --output_dir, else runs/<family>/<--run_name or the spec's name>.
+std::string run_directory(const ExperimentSpec& spec, const Family& family) {
+  const std::string run_name =
+      absl::GetFlag(FLAGS_run_name).empty() ? spec.name() : absl::GetFlag(FLAGS_run_name);
+  return absl::GetFlag(FLAGS_output_dir).empty()
+             ? core::workspace_path("runs/" + family.name + "/" + run_name)
+             : core::workspace_path(absl::GetFlag(FLAGS_output_dir));
+}
+
+// A device or precision this binary, machine or family cannot train with stops here, before
+// the run directory is touched. Each rank checks its own GPU again when it starts.
+absl::Status check_family_supports(const ExperimentSpec& spec, const Family& family) {
+  absl::StatusOr<c10::Device> device =
+      resolve_device(spec.run().device(), 0, absl::GetFlag(FLAGS_nproc_per_node));
+  if (!device.ok()) return device.status();
+  if (!device->is_cpu() && !family.gpu) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--device=", spec.run().device(), " (run.device): the ", family.name,
+        " family trains on the CPU only (its batches are not moved to a GPU yet; the vit and lm "
+        "families train on GPUs); use --device=cpu"));
+  }
+  if (spec.run().precision() != sigma_reparam::RunSpec::FP32 && !family.gpu) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "run.precision BF16: the ", family.name,
+        " family trains in FP32 only (bf16 autocast is checked for the vit and lm families)"));
+  }
+  return absl::OkStatus();
+}
+
+// The launcher (--nproc_per_node x --nnodes > 1): checks what it can, claims the run
+// directory on node 0 for its ranks, then starts this machine's ranks and waits for them.
+int launch_ranks(const ExperimentSpec& spec, const std::string& run_dir,
+                 const std::vector<std::string>& sets, const std::vector<std::string>& all_args) {
+  const int nproc = absl::GetFlag(FLAGS_nproc_per_node), nnodes = absl::GetFlag(FLAGS_nnodes);
+  if (std::getenv("WORLD_SIZE") != nullptr) {
+    std::cerr << "error: --nproc_per_node with WORLD_SIZE already set: start ranks either "
+                 "with --nproc_per_node or with torchrun's environment, not both\n";
+    return kExitBadInput;
+  }
+  if (!check_batch_divides(spec, nproc * nnodes)) return kExitBadInput;
+  if (nnodes > 1 && absl::GetFlag(FLAGS_master_port) == 0) {
+    std::cerr << "error: --nnodes > 1 needs --master_port (and --master_addr) of node 0\n";
+    return kExitBadInput;
+  }
+  // Node 0's launcher holds the run directory's lock for its ranks (which skip it).
+  std::unique_ptr<RunLock> lock;
+  if (absl::GetFlag(FLAGS_node_rank) == 0) {
+    ExperimentSpec copy = spec;
+    if (const int code =
+            claim_run_directory(run_dir, absl::GetFlag(FLAGS_resume), sets, &copy, &lock);
+        code >= 0) {
+      return code;
+    }
+    setenv(kLockHeldVariable, "1", 1);
+  }
+  LaunchOptions launch;
+  launch.nproc_per_node = nproc;
+  launch.nnodes = nnodes;
+  launch.node_rank = absl::GetFlag(FLAGS_node_rank);
+  launch.master_addr = absl::GetFlag(FLAGS_master_addr);
+  launch.master_port = absl::GetFlag(FLAGS_master_port);
+  launch.grace = std::chrono::milliseconds(1000LL * absl::GetFlag(FLAGS_dist_timeout_s)) +
+                 std::chrono::seconds(5);
+  launch.run_dir = launch.node_rank == 0 ? run_dir : "";
+  return launch_local_ranks(launch, rank_arguments(all_args));
+}
+
+// "rank R: " before a rank's messages when there are several, else nothing.
+std::string rank_prefix(const RankInfo& rank) {
+  return rank.world_size > 1 ? absl::StrCat("rank ", rank.rank, ": ") : "";
+}
+
+// A data-parallel rank joins the others; rank 0 claims the run directory and decides for all
+// (an exit code, or the spec every rank trains: a resumed run's own). A lone run claims the
+// directory itself. Returns an exit code to end with, or -1 to train `spec`.
+int join_run(const RankInfo& rank, const std::string& run_dir, const std::vector<std::string>& sets,
+             ExperimentSpec* spec, std::unique_ptr<DataParallel>* parallel,
+             std::unique_ptr<RunLock>* lock) {
+  const bool resume = absl::GetFlag(FLAGS_resume);
+  if (rank.world_size == 1) return claim_run_directory(run_dir, resume, sets, spec, lock);
+  if (!check_batch_divides(*spec, rank.world_size)) return kExitBadInput;
+  try {
+    *parallel = std::make_unique<DataParallel>(
+        rank, std::chrono::milliseconds(1000LL * absl::GetFlag(FLAGS_dist_timeout_s)));
+    std::string decision;  // "exit <code>" or the spec as text
+    if (rank.rank == 0) {
+      const int code = claim_run_directory(run_dir, resume, sets, spec, lock);
+      decision = code >= 0 ? absl::StrCat("exit ", code) : spec_to_text(*spec);
+    }
+    decision = (*parallel)->broadcast_bytes(decision);
+    if (decision.rfind("exit ", 0) == 0) return std::atoi(decision.c_str() + 5);
+    if (rank.rank != 0) {
+      absl::StatusOr<ExperimentSpec> shared = parse_spec(decision, "rank 0's spec");
+      if (!shared.ok()) throw std::runtime_error(std::string(shared.status().message()));
+      *spec = *shared;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << rank_prefix(rank) << e.what() << "\n";
+    return kExitFailed;
+  }
+  return -1;
+}
+
+// The exit code of a finished run; with the progress display off, rank 0 says on stderr how
+// a run that did not complete ended (the display said it already otherwise).
+int exit_code(const sigma_reparam::RunResult& result, const RunOptions& options, int rank) {
+  const bool say = !options.progress && rank == 0;
+  switch (result.status()) {
+    case sigma_reparam::RunResult::COMPLETED:
+      return kExitCompleted;
+    case sigma_reparam::RunResult::DIVERGED:
+      if (say) {
+        std::cerr << options.run_dir << ": DIVERGED at step " << result.step() << ": "
+                  << result.reason() << "\n";
+      }
+      return kExitDiverged;
+    case sigma_reparam::RunResult::INTERRUPTED:
+      if (say) {
+        std::cerr << options.run_dir << ": INTERRUPTED after step " << result.step()
+                  << " (checkpoint written); continue it with --resume\n";
+      }
+      return kExitInterrupted;
+    default:
+      return kExitFailed;
+  }
+}
+
+// This rank's device, threads and options; the family's task (its data), then training.
+int train_rank(const ExperimentSpec& spec, const Family& family, const std::string& run_dir,
+               const RankInfo& rank, DataParallel* parallel,
+               std::function<void(int64_t)> after_step) {
+  const std::string who = rank_prefix(rank);
+  const core::RuntimeInfo runtime = core::configure_runtime(spec.run().threads());
+  // Ranks on this machine: torchrun's (and our launcher's) LOCAL_WORLD_SIZE, else all of them.
+  int local_ranks = rank.world_size;
+  if (const char* v = std::getenv("LOCAL_WORLD_SIZE"); v != nullptr && std::atoi(v) > 0) {
+    local_ranks = std::atoi(v);
+  }
+  absl::StatusOr<c10::Device> device =
+      resolve_device(spec.run().device(), rank.local_rank, local_ranks);
+  if (!device.ok()) {
+    std::cerr << "error: " << who << device.status().message() << "\n";
+    return kExitBadInput;
+  }
+  RunOptions options;
+  options.device = *device;
+  options.run_dir = run_dir;
+  options.resume = absl::GetFlag(FLAGS_resume);
+  options.progress = !absl::GetFlag(FLAGS_quiet) && rank.rank == 0;
+  options.environment = environment(runtime);
+  options.parallel = parallel;
+  options.after_step = std::move(after_step);
+  try {
+    if (options.progress) {
+      std::cout << spec.name() << ": " << spec.description() << "\n"
+                << "run directory " << run_dir << " | threads " << runtime.threads
+                << (rank.world_size > 1
+                        ? absl::StrCat(" per rank | ", rank.world_size, " data-parallel ranks")
+                        : std::string())
+                << " | loading data and building the model..." << std::endl;
+    }
+    std::unique_ptr<Task> task;
+    try {
+      task = family.make_task(spec);  // the data: a missing or bad data set stops it here
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << who << e.what() << "\n";
+      return kExitBadInput;
+    }
+    if (options.progress && !task->data_summary().empty()) {
+      std::cout << task->data_summary() << std::endl;
+    }
+    install_stop_handlers();
+    return exit_code(train(spec, *task, options), options, rank.rank);
+  } catch (const CheckpointError& e) {
+    std::cerr << "error: " << who << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << who << e.what() << "\n";
+    return kExitFailed;
+  }
+}
+
+// Prints "error: <message>" and returns kExitBadInput.
+int bad_input(const absl::Status& status) {
+  std::cerr << "error: " << status.message() << "\n";
+  return kExitBadInput;
+}
+
 }  // namespace
 
 int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
@@ -348,218 +578,33 @@ int experiment_main(int argc, char** argv, const ExperimentBinary& binary) {
   // than kill the process with SIGXFSZ halfway through a file.
   signal(SIGXFSZ, SIG_IGN);
   const std::vector<std::string> all_args(argv + 1, argv + argc);
-  std::vector<std::string> sets = extract_set_flags(argc, argv);
-  if (absl::Status flags = check_flags(argc, argv); !flags.ok()) {
-    std::cerr << "error: " << flags.message() << "\n";
-    return kExitBadInput;
+  std::vector<std::string> sets;
+  if (const int code = parse_command_line(argc, argv, &sets); code >= 0) return code;
+  absl::StatusOr<ExperimentSpec> spec = load_run_spec(binary, sets);
+  if (!spec.ok()) return bad_input(spec.status());
+  const Family& family = *find_family(spec->model_case());  // validated: never null here
+  const std::string run_dir = run_directory(*spec, family);
+  if (absl::Status supported = check_family_supports(*spec, family); !supported.ok()) {
+    return bad_input(supported);
   }
-  absl::ParseCommandLine(argc, argv);
-  if (absl::Status values = check_flag_values(); !values.ok()) {
-    std::cerr << "error: " << values.message() << "\n";
-    return kExitBadInput;
-  }
-  if (absl::GetFlag(FLAGS_steps) >= 0)
-    sets.push_back(absl::StrCat("run { steps: ", absl::GetFlag(FLAGS_steps), " }"));
-  if (absl::GetFlag(FLAGS_seed) >= 0)
-    sets.push_back(absl::StrCat("run { seed: ", absl::GetFlag(FLAGS_seed), " }"));
-  if (absl::GetFlag(FLAGS_threads) >= 0)
-    sets.push_back(absl::StrCat("run { threads: ", absl::GetFlag(FLAGS_threads), " }"));
-  if (!absl::GetFlag(FLAGS_device).empty()) {
-    absl::StatusOr<DeviceName> device = parse_device(absl::GetFlag(FLAGS_device));
-    if (!device.ok()) {
-      std::cerr << "error: --device: " << device.status().message() << "\n";
-      return kExitBadInput;
-    }
-    sets.push_back(absl::StrCat("run { device: \"", absl::GetFlag(FLAGS_device), "\" }"));
-  }
-
-  const std::string spec_flag = absl::GetFlag(FLAGS_spec);
-  if (spec_flag.empty() && binary.default_spec.empty()) {
-    std::cerr << "error: --spec: name a spec file, e.g. "
-                 "--spec=experiments/vit/specs/sigma_reparam.textproto\n";
-    return kExitBadInput;
-  }
-  const std::string spec_path =
-      core::resolve_input(spec_flag.empty() ? binary.default_spec : spec_flag);
-  absl::StatusOr<ExperimentSpec> spec = load_spec(spec_path, sets);
-  if (!spec.ok()) {
-    std::cerr << "error: " << spec.status().message() << "\n";
-    return kExitBadInput;
-  }
-  const Family* family = find_family(spec->model_case());  // validated: never null here
-  const std::string run_name =
-      absl::GetFlag(FLAGS_run_name).empty() ? spec->name() : absl::GetFlag(FLAGS_run_name);
-  const std::string run_dir = absl::GetFlag(FLAGS_output_dir).empty()
-                                  ? core::workspace_path("runs/" + family->name + "/" + run_name)
-                                  : core::workspace_path(absl::GetFlag(FLAGS_output_dir));
-
-  // A device this binary or machine cannot train on stops here, before the run directory is
-  // touched. Each rank checks its own GPU again below.
-  if (absl::StatusOr<c10::Device> device =
-          resolve_device(spec->run().device(), 0, absl::GetFlag(FLAGS_nproc_per_node));
-      !device.ok()) {
-    std::cerr << "error: " << device.status().message() << "\n";
-    return kExitBadInput;
-  } else if (!device->is_cpu() && !family->gpu) {
-    std::cerr << "error: --device=" << spec->run().device() << " (run.device): the " << family->name
-              << " family trains on the CPU only (its batches are not moved "
-              << "to a GPU yet; the vit and lm families train on GPUs); use --device=cpu\n";
-    return kExitBadInput;
-  }
-  if (spec->run().precision() != sigma_reparam::RunSpec::FP32 && !family->gpu) {
-    std::cerr << "error: run.precision BF16: the " << family->name
-              << " family trains in FP32 only (bf16 autocast is checked for the vit and lm "
-                 "families)\n";
-    return kExitBadInput;
-  }
-
   if (binary.instead_of_training) {
     const int code = binary.instead_of_training(*spec, run_dir);
     if (code >= 0) return code;
   }
-  const bool resume = absl::GetFlag(FLAGS_resume);
-  const std::chrono::milliseconds timeout(1000LL * absl::GetFlag(FLAGS_dist_timeout_s));
-  const int nproc = absl::GetFlag(FLAGS_nproc_per_node), nnodes = absl::GetFlag(FLAGS_nnodes);
-  if (nproc * nnodes > 1) {
-    // The launcher: checks what it can, then starts this machine's ranks.
-    if (std::getenv("WORLD_SIZE") != nullptr) {
-      std::cerr << "error: --nproc_per_node with WORLD_SIZE already set: start ranks either "
-                   "with --nproc_per_node or with torchrun's environment, not both\n";
-      return kExitBadInput;
-    }
-    if (!check_batch_divides(*spec, nproc * nnodes)) return kExitBadInput;
-    if (nnodes > 1 && absl::GetFlag(FLAGS_master_port) == 0) {
-      std::cerr << "error: --nnodes > 1 needs --master_port (and --master_addr) of node 0\n";
-      return kExitBadInput;
-    }
-    // Node 0's launcher holds the run directory's lock for its ranks (which skip it).
-    std::unique_ptr<RunLock> lock;
-    if (absl::GetFlag(FLAGS_node_rank) == 0) {
-      ExperimentSpec copy = *spec;
-      if (const int code = claim_run_directory(run_dir, resume, sets, &copy, &lock); code >= 0) {
-        return code;
-      }
-      setenv(kLockHeldVariable, "1", 1);
-    }
-    LaunchOptions launch;
-    launch.nproc_per_node = nproc;
-    launch.nnodes = nnodes;
-    launch.node_rank = absl::GetFlag(FLAGS_node_rank);
-    launch.master_addr = absl::GetFlag(FLAGS_master_addr);
-    launch.master_port = absl::GetFlag(FLAGS_master_port);
-    launch.grace = timeout + std::chrono::seconds(5);
-    launch.run_dir = launch.node_rank == 0 ? run_dir : "";
-    return launch_local_ranks(launch, rank_arguments(all_args));
+  if (absl::GetFlag(FLAGS_nproc_per_node) * absl::GetFlag(FLAGS_nnodes) > 1) {
+    return launch_ranks(*spec, run_dir, sets, all_args);
   }
-
   absl::StatusOr<RankInfo> rank = rank_from_environment();
-  if (!rank.ok()) {
-    std::cerr << "error: " << rank.status().message() << "\n";
-    return kExitBadInput;
-  }
-  const std::string who = rank->world_size > 1 ? absl::StrCat("rank ", rank->rank, ": ") : "";
+  if (!rank.ok()) return bad_input(rank.status());
   absl::StatusOr<std::function<void(int64_t)>> fault =
       fault_hook(absl::GetFlag(FLAGS_fault), rank->rank);
-  if (!fault.ok()) {
-    std::cerr << "error: " << fault.status().message() << "\n";
-    return kExitBadInput;
-  }
+  if (!fault.ok()) return bad_input(fault.status());
   std::unique_ptr<DataParallel> parallel;
   std::unique_ptr<RunLock> lock;  // rank 0's (or a lone run's) hold on the run directory
-  if (rank->world_size > 1) {
-    if (!check_batch_divides(*spec, rank->world_size)) return kExitBadInput;
-    try {
-      parallel = std::make_unique<DataParallel>(*rank, timeout);
-      // Rank 0 decides (run directory checks, the resumed spec) and every rank trains its
-      // spec: "exit <code>" or the spec as text.
-      std::string decision;
-      if (rank->rank == 0) {
-        const int code = claim_run_directory(run_dir, resume, sets, &*spec, &lock);
-        decision = code >= 0 ? absl::StrCat("exit ", code) : spec_to_text(*spec);
-      }
-      decision = parallel->broadcast_bytes(decision);
-      if (decision.rfind("exit ", 0) == 0) return std::atoi(decision.c_str() + 5);
-      if (rank->rank != 0) {
-        absl::StatusOr<ExperimentSpec> shared = parse_spec(decision, "rank 0's spec");
-        if (!shared.ok()) throw std::runtime_error(std::string(shared.status().message()));
-        *spec = *shared;
-      }
-    } catch (const std::exception& e) {
-      std::cerr << "error: " << who << e.what() << "\n";
-      return kExitFailed;
-    }
-  } else if (const int code = claim_run_directory(run_dir, resume, sets, &*spec, &lock);
-             code >= 0) {
+  if (const int code = join_run(*rank, run_dir, sets, &*spec, &parallel, &lock); code >= 0) {
     return code;
   }
-
-  const core::RuntimeInfo runtime = core::configure_runtime(spec->run().threads());
-  // Ranks on this machine: torchrun's (and our launcher's) LOCAL_WORLD_SIZE, else all of them.
-  int local_ranks = rank->world_size;
-  if (const char* v = std::getenv("LOCAL_WORLD_SIZE"); v != nullptr && std::atoi(v) > 0) {
-    local_ranks = std::atoi(v);
-  }
-  absl::StatusOr<c10::Device> device =
-      resolve_device(spec->run().device(), rank->local_rank, local_ranks);
-  if (!device.ok()) {
-    std::cerr << "error: " << who << device.status().message() << "\n";
-    return kExitBadInput;
-  }
-  RunOptions options;
-  options.device = *device;
-  options.run_dir = run_dir;
-  options.resume = resume;
-  options.progress = !absl::GetFlag(FLAGS_quiet) && rank->rank == 0;
-  options.environment = environment(runtime);
-  options.parallel = parallel.get();
-  options.after_step = *fault;
-
-  try {
-    if (options.progress) {
-      std::cout << spec->name() << ": " << spec->description() << "\n"
-                << "run directory " << run_dir << " | threads " << runtime.threads
-                << (rank->world_size > 1
-                        ? absl::StrCat(" per rank | ", rank->world_size, " data-parallel ranks")
-                        : std::string())
-                << " | loading data and building the model..." << std::endl;
-    }
-    std::unique_ptr<Task> task;
-    try {
-      task = family->make_task(*spec);  // the data: a missing or bad data set stops it here
-    } catch (const std::exception& e) {
-      std::cerr << "error: " << who << e.what() << "\n";
-      return kExitBadInput;
-    }
-    if (options.progress && !task->data_summary().empty()) {
-      std::cout << task->data_summary() << std::endl;
-    }
-    install_stop_handlers();
-    const sigma_reparam::RunResult result = train(*spec, *task, options);
-    switch (result.status()) {
-      case sigma_reparam::RunResult::COMPLETED:
-        return kExitCompleted;
-      case sigma_reparam::RunResult::DIVERGED:
-        if (!options.progress && rank->rank == 0) {  // the progress display said it already
-          std::cerr << run_dir << ": DIVERGED at step " << result.step() << ": " << result.reason()
-                    << "\n";
-        }
-        return kExitDiverged;
-      case sigma_reparam::RunResult::INTERRUPTED:
-        if (!options.progress && rank->rank == 0) {
-          std::cerr << run_dir << ": INTERRUPTED after step " << result.step()
-                    << " (checkpoint written); continue it with --resume\n";
-        }
-        return kExitInterrupted;
-      default:
-        return kExitFailed;
-    }
-  } catch (const CheckpointError& e) {
-    std::cerr << "error: " << who << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << who << e.what() << "\n";
-    return kExitFailed;
-  }
+  return train_rank(*spec, family, run_dir, *rank, parallel.get(), *fault);
 }
 
 }  // namespace experiments

@@ -74,7 +74,24 @@ class TrainingRun {
   enum class StepEnd { kContinue, kDiverged, kInterrupted, kStopped };
 
   void open_run_directory();
+  // What every rank agrees on after a step's backward pass (a lone run: its own loss).
+  struct Agreed {
+    double loss = 0;
+    bool stop = false, timed_checkpoint = false;
+  };
+
+  // One step in its phases: the forward pass, the backward pass (across the ranks, or alone
+  // with the divergence checks), the optimiser's update, its metrics and progress, and the
+  // checkpoint and stop decisions.
   StepEnd train_step(int64_t step);
+  Task::Output forward(int64_t step, models::AttentionObservation* observation);
+  Agreed backward_across_ranks(int64_t step, Task::Output& out);
+  std::string backward_and_check(int64_t step, const Task::Output& out, double loss, StepMetrics& m,
+                                 double* grad_norm);
+  void update(int64_t step, double lr, double grad_norm, StepMetrics& m);
+  void report_step(int64_t step, double loss, const Task::Output& out, bool log_step,
+                   StepMetrics& m);
+  StepEnd end_step(int64_t step, Agreed agreed);
   void record_entropy(const models::AttentionObservation& observation, StepMetrics& m);
   std::string check_divergence(int64_t step, double loss);
   void record_loss_interval(int64_t step, double mean);
@@ -315,80 +332,62 @@ void TrainingRun::record_failure(const std::string& reason) {
   }
 }
 
-TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
-  const auto& run = spec_.run();
-  const uint64_t step_seed = core::mix_seed(static_cast<uint64_t>(run.seed()), step);
+Task::Output TrainingRun::forward(int64_t step, models::AttentionObservation* observation) {
+  const uint64_t step_seed = core::mix_seed(static_cast<uint64_t>(spec_.run().seed()), step);
   // Each rank its own dropout masks; rank 0 (and a run alone) the same as ever.
   at::manual_seed(parallel_ == nullptr || parallel_->rank() == 0
                       ? step_seed
                       : core::mix_seed(step_seed, parallel_->rank()));
   model_.train();
-  const bool log_step = step == 1 || step % run.log_interval() == 0 || step == total_;
-  const bool eval_step =
-      step == total_ || (run.eval_interval() > 0 && step % run.eval_interval() == 0);
-  const double lr = scheduled_lr(spec_.schedule(), spec_.optimizer().lr(), step - 1, total_);
   optimizer_.zero_grad();
-  models::AttentionObservation observation;
-  Task::Output out;
-  {
-    models::Bf16Autocast autocast(options_.device.type(),
-                                  run.precision() == sigma_reparam::RunSpec::BF16);
-    out = task_.train_forward(step, log_step ? &observation : nullptr);
+  models::Bf16Autocast autocast(options_.device.type(),
+                                spec_.run().precision() == sigma_reparam::RunSpec::BF16);
+  return task_.train_forward(step, observation);
+}
+
+TrainingRun::Agreed TrainingRun::backward_across_ranks(int64_t step, Task::Output& out) {
+  // Every rank runs backward (the reducer averages the gradients as they arrive), then the
+  // loss and training metrics are averaged too, so that all ranks take the same decisions.
+  // The loss, the metrics, then two flags every rank must agree on: a stop request (any
+  // rank's signal) and rank 0's clock saying a checkpoint is due.
+  std::vector<double> values = {out.loss.item<double>()};
+  for (const auto& [name, value] : out.metrics) values.push_back(value);
+  values.push_back(stop_requested() != 0 ? 1.0 : 0.0);
+  values.push_back(writer_ && checkpoint_due() ? 1.0 : 0.0);
+  try {
+    parallel_->prepare_for_backward(out.loss);
+    out.loss.backward();
+    values = parallel_->mean(values);
+  } catch (const std::exception& e) {
+    const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+    throw std::runtime_error("data-parallel step " + std::to_string(step) + ": " +
+                             (c10_error ? c10_error->what_without_backtrace() : e.what()) +
+                             " (another rank died, hung or timed out)");
   }
-  double loss = 0;
-  bool stop = false, timed_checkpoint = false;
-  if (parallel_ != nullptr) {
-    // Every rank runs backward (the reducer averages the gradients as they arrive), then the
-    // loss and training metrics are averaged too, so that all ranks take the same decisions.
-    // The loss, the metrics, then two flags every rank must agree on: a stop request (any
-    // rank's signal) and rank 0's clock saying a checkpoint is due.
-    std::vector<double> values = {out.loss.item<double>()};
-    for (const auto& [name, value] : out.metrics) values.push_back(value);
-    values.push_back(stop_requested() != 0 ? 1.0 : 0.0);
-    values.push_back(writer_ && checkpoint_due() ? 1.0 : 0.0);
-    try {
-      parallel_->prepare_for_backward(out.loss);
-      out.loss.backward();
-      values = parallel_->mean(values);
-    } catch (const std::exception& e) {
-      const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
-      throw std::runtime_error("data-parallel step " + std::to_string(step) + ": " +
-                               (c10_error ? c10_error->what_without_backtrace() : e.what()) +
-                               " (another rank died, hung or timed out)");
-    }
-    loss = values[0];
-    size_t i = 1;
-    for (auto& [name, value] : out.metrics) value = values[i++];
-    stop = values[i++] > 0;
-    timed_checkpoint = values[i++] > 0;
-  } else {
-    loss = out.loss.item<double>();
-  }
-  StepMetrics m;
-  m.set_step(step);
-  m.set_loss(loss);
-  m.set_lr(lr);
-  // Recorded before any divergence check, so that a diverging step still reports its attention.
-  record_entropy(observation, m);
-  if (log_step) {
-    last_min_entropy_ = kInf;
-    for (const auto& le : m.entropy()) last_min_entropy_ = std::min(last_min_entropy_, le.mean());
-  }
+  Agreed agreed;
+  agreed.loss = values[0];
+  size_t i = 1;
+  for (auto& [name, value] : out.metrics) value = values[i++];
+  agreed.stop = values[i++] > 0;
+  agreed.timed_checkpoint = values[i++] > 0;
+  return agreed;
+}
+
+std::string TrainingRun::backward_and_check(int64_t step, const Task::Output& out, double loss,
+                                            StepMetrics& m, double* grad_norm) {
   std::string diverged = check_divergence(step, loss);
-  double grad_norm = std::numeric_limits<double>::quiet_NaN();
+  *grad_norm = std::numeric_limits<double>::quiet_NaN();
   if (diverged.empty()) {
     if (parallel_ == nullptr) out.loss.backward();
-    grad_norm = global_grad_norm(parameters_);
-    m.set_grad_norm(grad_norm);
-    if (!std::isfinite(grad_norm)) diverged = "non-finite gradient norm";
+    *grad_norm = global_grad_norm(parameters_);
+    m.set_grad_norm(*grad_norm);
+    if (!std::isfinite(*grad_norm)) diverged = "non-finite gradient norm";
   }
-  if (!diverged.empty()) {
-    write_metrics(m);
-    progress_.line("DIVERGED at step " + std::to_string(step) + ": " + diverged);
-    write_result(RunResult::DIVERGED, step, diverged);
-    return StepEnd::kDiverged;
-  }
-  const bool diagnostic_step = step <= run.layer_diagnostics_steps();
+  return diverged;
+}
+
+void TrainingRun::update(int64_t step, double lr, double grad_norm, StepMetrics& m) {
+  const bool diagnostic_step = step <= spec_.run().layer_diagnostics_steps();
   if (diagnostic_step) {
     if (layer_stats_ == nullptr) layer_stats_ = std::make_unique<LayerStats>(model_);
     layer_stats_->before_step(m);
@@ -396,6 +395,13 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   clip_grad_norm(parameters_, grad_norm, spec_.optimizer().clip_grad_norm());
   optimizer_.step(lr);
   if (diagnostic_step) layer_stats_->after_step(m);
+}
+
+void TrainingRun::report_step(int64_t step, double loss, const Task::Output& out, bool log_step,
+                              StepMetrics& m) {
+  const auto& run = spec_.run();
+  const bool eval_step =
+      step == total_ || (run.eval_interval() > 0 && step % run.eval_interval() == 0);
   loss_sum_ += loss;
   ++loss_count_;
   for (const auto& [name, value] : out.metrics) (*m.mutable_metrics())["train_" + name] = value;
@@ -411,7 +417,7 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
   if (eval_step) last_eval_text_ = extra;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double rate = (step - first_step_ + 1) / std::max(elapsed, 1e-9);
-  if (log_step || eval_step || diagnostic_step) {
+  if (log_step || eval_step || step <= run.layer_diagnostics_steps()) {
     m.set_steps_per_second(rate);
     m.set_wall_seconds(wall());
     write_metrics(m);
@@ -424,16 +430,20 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
     loss_sum_ = 0;
     loss_count_ = 0;
   }
+}
+
+TrainingRun::StepEnd TrainingRun::end_step(int64_t step, Agreed agreed) {
+  const auto& run = spec_.run();
   if (parallel_ == nullptr) {
-    stop = stop_requested() != 0;
-    timed_checkpoint = checkpoint_due();
+    agreed.stop = stop_requested() != 0;
+    agreed.timed_checkpoint = checkpoint_due();
   }
   if (step == total_ || (run.checkpoint_interval() > 0 && step % run.checkpoint_interval() == 0) ||
-      timed_checkpoint || stop) {
+      agreed.timed_checkpoint || agreed.stop) {
     save_state(step);
     last_checkpoint_ = Clock::now();
   }
-  if (stop && step < total_) {
+  if (agreed.stop && step < total_) {
     // A data-parallel rank may stop on another rank's signal.
     const int signo = stop_requested();
     const std::string why = signo == SIGTERM  ? "SIGTERM"
@@ -449,6 +459,40 @@ TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
     return StepEnd::kInterrupted;  // as if killed: the result stays RUNNING
   }
   return StepEnd::kContinue;
+}
+
+TrainingRun::StepEnd TrainingRun::train_step(int64_t step) {
+  const bool log_step = step == 1 || step % spec_.run().log_interval() == 0 || step == total_;
+  const double lr = scheduled_lr(spec_.schedule(), spec_.optimizer().lr(), step - 1, total_);
+  models::AttentionObservation observation;
+  Task::Output out = forward(step, log_step ? &observation : nullptr);
+  Agreed agreed;
+  if (parallel_ != nullptr) {
+    agreed = backward_across_ranks(step, out);
+  } else {
+    agreed.loss = out.loss.item<double>();
+  }
+  StepMetrics m;
+  m.set_step(step);
+  m.set_loss(agreed.loss);
+  m.set_lr(lr);
+  // Recorded before any divergence check, so that a diverging step still reports its attention.
+  record_entropy(observation, m);
+  if (log_step) {
+    last_min_entropy_ = kInf;
+    for (const auto& le : m.entropy()) last_min_entropy_ = std::min(last_min_entropy_, le.mean());
+  }
+  double grad_norm = 0;
+  const std::string diverged = backward_and_check(step, out, agreed.loss, m, &grad_norm);
+  if (!diverged.empty()) {
+    write_metrics(m);
+    progress_.line("DIVERGED at step " + std::to_string(step) + ": " + diverged);
+    write_result(RunResult::DIVERGED, step, diverged);
+    return StepEnd::kDiverged;
+  }
+  update(step, lr, grad_norm, m);
+  report_step(step, agreed.loss, out, log_step, m);
+  return end_step(step, agreed);
 }
 
 // The trained model's attention probe (Theorem 3.1 points), the test split, COMPLETED.
