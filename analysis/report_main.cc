@@ -178,48 +178,44 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
   return md.str();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Writes report/REPORT.md from sweep files and their runs.");
-  absl::ParseCommandLine(argc, argv);
-  std::vector<Section> sections;
-  const std::vector<std::string> paths =
-      absl::StrSplit(absl::GetFlag(FLAGS_sweeps), ',', absl::SkipEmpty());
-  for (const std::string& path : paths) {
-    Section s;
-    s.path = path;
-    const std::string text = read_file(core::workspace_path(path));
-    if (text.empty() || !google::protobuf::TextFormat::ParseFromString(text, &s.sweep)) {
-      std::cerr << "error: " << path << ": cannot read a SweepSpec there\n";
-      return 2;
-    }
-    const std::string root =
-        core::workspace_path(absl::GetFlag(FLAGS_runs_root) + "/" + s.sweep.name());
-    auto all = analysis::read_runs(root, /*with_metrics=*/true);
-    if (!all.ok()) {
-      std::cerr << "error: " << all.status().message() << "\n(train the sweep first: bazel run "
-                << "//experiments:sweep -- --sweep=" << path << ")\n";
-      return 1;
-    }
-    std::vector<analysis::RunRecord> mine;
-    for (auto& r : *all) {
-      if (r.result.identity().sweep() == s.sweep.name()) mine.push_back(std::move(r));
-    }
-    s.runs = analysis::finished_runs(mine);
-    s.unfinished = mine.size() - s.runs.size();
-    sections.push_back(std::move(s));
+// One sweep's section: the sweep file at `path` and its finished runs under --runs_root.
+// Returns an exit code to end with, or -1.
+int load_section(const std::string& path, Section* s) {
+  s->path = path;
+  const std::string text = read_file(core::workspace_path(path));
+  if (text.empty() || !google::protobuf::TextFormat::ParseFromString(text, &s->sweep)) {
+    std::cerr << "error: " << path << ": cannot read a SweepSpec there\n";
+    return 2;
   }
-  // Sections in the order of the paper's claims they judge (a sweep without claims last).
+  const std::string root =
+      core::workspace_path(absl::GetFlag(FLAGS_runs_root) + "/" + s->sweep.name());
+  auto all = analysis::read_runs(root, /*with_metrics=*/true);
+  if (!all.ok()) {
+    std::cerr << "error: " << all.status().message() << "\n(train the sweep first: bazel run "
+              << "//experiments:sweep -- --sweep=" << path << ")\n";
+    return 1;
+  }
+  std::vector<analysis::RunRecord> mine;
+  for (auto& r : *all) {
+    if (r.result.identity().sweep() == s->sweep.name()) mine.push_back(std::move(r));
+  }
+  s->runs = analysis::finished_runs(mine);
+  s->unfinished = mine.size() - s->runs.size();
+  return -1;
+}
+
+// Sections in the order of the paper's claims they judge (a sweep without claims last).
+void sort_by_claim(std::vector<Section>* sections) {
   auto first_claim = [](const Section& s) {
     return s.sweep.claim_size() == 0 ? 1e9 : std::atof(s.sweep.claim(0).claim().c_str());
   };
-  std::stable_sort(sections.begin(), sections.end(), [&](const Section& a, const Section& b) {
+  std::stable_sort(sections->begin(), sections->end(), [&](const Section& a, const Section& b) {
     return first_claim(a) < first_claim(b);
   });
-  const std::string out = core::workspace_path(absl::GetFlag(FLAGS_out));
-  std::filesystem::create_directories(out);
+}
 
+// The report's first lines: when, where and with what the runs were made, and their time.
+std::string header_markdown(const std::vector<Section>& sections) {
   double train_seconds = 0;
   size_t runs = 0;
   std::set<int> threads;
@@ -242,7 +238,6 @@ int main(int argc, char** argv) {
   std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   std::string thread_text;
   for (int t : threads) thread_text += (thread_text.empty() ? "" : ", ") + std::to_string(t);
-
   std::ostringstream md;
   md << "# σReparam reproduction report\n\n"
      << "Generated " << date << " by `" << absl::GetFlag(FLAGS_command) << "` on " << hostname
@@ -259,6 +254,27 @@ int main(int argc, char** argv) {
   md << ".\nThe paper is Zhai et al., \"Stabilizing Transformer Training by Preventing Attention "
         "Entropy Collapse\", ICML 2023 (arXiv 2303.06296); its claims are stated in "
         "`docs/method.md`.\n\n";
+  return md.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Writes report/REPORT.md from sweep files and their runs.");
+  absl::ParseCommandLine(argc, argv);
+  std::vector<Section> sections;
+  const std::vector<std::string> paths =
+      absl::StrSplit(absl::GetFlag(FLAGS_sweeps), ',', absl::SkipEmpty());
+  for (const std::string& path : paths) {
+    Section s;
+    if (const int code = load_section(path, &s); code >= 0) return code;
+    sections.push_back(std::move(s));
+  }
+  sort_by_claim(&sections);
+  const std::string out = core::workspace_path(absl::GetFlag(FLAGS_out));
+  std::filesystem::create_directories(out);
+  std::ostringstream md;
+  md << header_markdown(sections);
   std::vector<analysis::ClaimResult> claims;
   for (const auto& s : sections) {
     md << section_markdown(s, out, absl::GetFlag(FLAGS_bound_held), &claims);
