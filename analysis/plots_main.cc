@@ -84,57 +84,47 @@ absl::StatusOr<std::vector<std::string>> pick_runs(const std::string& root, bool
   return dirs;
 }
 
-}  // namespace
+// --reparam_run (or the first run of --reparam_from): σ and γ of its matching layers.
+int draw_reparam(const std::string& reparam_run, const std::string& out) {
+  auto run = analysis::read_run(core::workspace_path(reparam_run), true);
+  if (!run.ok()) {
+    std::cerr << "error: " << run.status().message() << "\n";
+    return 1;
+  }
+  const auto series = analysis::reparam_series(*run, absl::GetFlag(FLAGS_reparam_filter));
+  if (series.empty()) {
+    std::cerr << "error: no σReparam layer matching '" << absl::GetFlag(FLAGS_reparam_filter)
+              << "' in " << run->dir << "/metrics.jsonl\n";
+    return 1;
+  }
+  const std::string title =
+      run->spec.name() + ": " + absl::GetFlag(FLAGS_reparam_filter) + " layers";
+  analysis::draw_reparam_figure(series, title, "pngcairo", out + ".png");
+  analysis::draw_reparam_figure(series, title, "svgcairo", out + ".svg");
+  std::cout << "wrote " << out << ".png and " << out << ".svg (" << series.size() << " layers)\n";
+  return 0;
+}
 
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Plots loss and per-layer attention entropy of runs (PNG + SVG).");
-  absl::ParseCommandLine(argc, argv);
-  const std::string out = core::workspace_path(absl::GetFlag(FLAGS_out));
-  std::filesystem::create_directories(std::filesystem::path(out).parent_path());
-  std::string reparam_run = absl::GetFlag(FLAGS_reparam_run);
-  if (!absl::GetFlag(FLAGS_reparam_from).empty()) {
-    auto picked = pick_runs(core::workspace_path(absl::GetFlag(FLAGS_reparam_from)), true);
-    if (!picked.ok()) {
-      std::cerr << "error: " << picked.status().message() << "\n";
-      return 1;
-    }
-    reparam_run = picked->front();
+// --lr_sweep: the headline metric against the learning rate, one curve per method.
+int draw_lr(const std::string& out) {
+  auto runs = analysis::read_runs(core::workspace_path(absl::GetFlag(FLAGS_lr_sweep)), false);
+  if (!runs.ok()) {
+    std::cerr << "error: " << runs.status().message() << "\n";
+    return 1;
   }
-  if (!reparam_run.empty()) {
-    auto run = analysis::read_run(core::workspace_path(reparam_run), true);
-    if (!run.ok()) {
-      std::cerr << "error: " << run.status().message() << "\n";
-      return 1;
-    }
-    const auto series = analysis::reparam_series(*run, absl::GetFlag(FLAGS_reparam_filter));
-    if (series.empty()) {
-      std::cerr << "error: no σReparam layer matching '" << absl::GetFlag(FLAGS_reparam_filter)
-                << "' in " << run->dir << "/metrics.jsonl\n";
-      return 1;
-    }
-    const std::string title =
-        run->spec.name() + ": " + absl::GetFlag(FLAGS_reparam_filter) + " layers";
-    analysis::draw_reparam_figure(series, title, "pngcairo", out + ".png");
-    analysis::draw_reparam_figure(series, title, "svgcairo", out + ".svg");
-    std::cout << "wrote " << out << ".png and " << out << ".svg (" << series.size() << " layers)\n";
-    return 0;
-  }
-  if (!absl::GetFlag(FLAGS_lr_sweep).empty()) {
-    auto runs = analysis::read_runs(core::workspace_path(absl::GetFlag(FLAGS_lr_sweep)), false);
-    if (!runs.ok()) {
-      std::cerr << "error: " << runs.status().message() << "\n";
-      return 1;
-    }
-    const auto curves = analysis::lr_curves(*runs);
-    std::vector<const analysis::RunRecord*> all;
-    for (const auto& r : *runs) all.push_back(&r);
-    const sigma_reparam::MetricInfo headline = analysis::headline(all);
-    analysis::draw_lr_figure(curves, "pngcairo", out + ".png", headline);
-    analysis::draw_lr_figure(curves, "svgcairo", out + ".svg", headline);
-    std::cout << "wrote " << out << ".png and " << out << ".svg (" << curves.size() << " methods, "
-              << runs->size() << " runs)\n";
-    return 0;
-  }
+  const auto curves = analysis::lr_curves(*runs);
+  std::vector<const analysis::RunRecord*> all;
+  for (const auto& r : *runs) all.push_back(&r);
+  const sigma_reparam::MetricInfo headline = analysis::headline(all);
+  analysis::draw_lr_figure(curves, "pngcairo", out + ".png", headline);
+  analysis::draw_lr_figure(curves, "svgcairo", out + ".svg", headline);
+  std::cout << "wrote " << out << ".png and " << out << ".svg (" << curves.size() << " methods, "
+            << runs->size() << " runs)\n";
+  return 0;
+}
+
+// --runs (or the runs --curves_from picks): loss and per-layer attention entropy.
+int draw_entropy(const std::string& out) {
   std::vector<analysis::EntropySeries> series;
   std::vector<std::string> dirs = absl::StrSplit(absl::GetFlag(FLAGS_runs), ',', absl::SkipEmpty());
   if (!absl::GetFlag(FLAGS_curves_from).empty()) {
@@ -161,4 +151,25 @@ int main(int argc, char** argv) {
   analysis::draw_entropy_figure(series, absl::GetFlag(FLAGS_max_layers), "svgcairo", out + ".svg");
   std::cout << "wrote " << out << ".png and " << out << ".svg\n";
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Plots loss and per-layer attention entropy of runs (PNG + SVG).");
+  absl::ParseCommandLine(argc, argv);
+  const std::string out = core::workspace_path(absl::GetFlag(FLAGS_out));
+  std::filesystem::create_directories(std::filesystem::path(out).parent_path());
+  std::string reparam_run = absl::GetFlag(FLAGS_reparam_run);
+  if (!absl::GetFlag(FLAGS_reparam_from).empty()) {
+    auto picked = pick_runs(core::workspace_path(absl::GetFlag(FLAGS_reparam_from)), true);
+    if (!picked.ok()) {
+      std::cerr << "error: " << picked.status().message() << "\n";
+      return 1;
+    }
+    reparam_run = picked->front();
+  }
+  if (!reparam_run.empty()) return draw_reparam(reparam_run, out);
+  if (!absl::GetFlag(FLAGS_lr_sweep).empty()) return draw_lr(out);
+  return draw_entropy(out);
 }
