@@ -353,19 +353,10 @@ void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vecto
 
 // Robustness over a grid: the method fails nowhere, the baseline fails in some cell, and the method
 // matches or beats the reference on average over the grid.
-void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& sweep,
-                                  const std::vector<RunRecord>& runs, ClaimResult& c) {
+// The rule of a ROBUST_ACROSS_SETTINGS claim, as the report states it.
+std::string robust_rule(const ClaimCheck& check, const SweepSummary& sweep) {
   const auto& h = sweep.headline;
-  const std::vector<std::string> base_names =
-      absl::StrSplit(check.baseline(), ',', absl::SkipEmpty());
-  const std::vector<std::string> method_names =
-      absl::StrSplit(check.method(), ',', absl::SkipEmpty());
-  const std::vector<std::string> reference_names =
-      absl::StrSplit(check.reference(), ',', absl::SkipEmpty());
-  auto in = [](const std::vector<std::string>& names, const std::string& v) {
-    return std::find(names.begin(), names.end(), v) != names.end();
-  };
-  c.rule = absl::StrFormat(
+  return absl::StrFormat(
       "a run *fails* when it diverged, its attention collapsed (below %g%% of uniform), or its %s "
       "is no better than its `%s`; held when no `%s` run fails and some `%s` cell (variant, lr) "
       "fails in at least half of its seeds%s; partly held when the method fails nowhere but %s",
@@ -381,70 +372,63 @@ void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& s
                             check.reference()),
       check.reference().empty() ? "the baseline fails nowhere either"
                                 : "only one of the other two holds");
-  auto fails = [&](const RunRecord& run) {
-    if (run.result.status() != RunResult::COMPLETED) return true;
-    if (collapsed(run, sweep.collapse_fraction)) return true;  // unstable runs included
-    double value = 0;
-    if (!run_headline(run, h, &value)) return true;
-    const auto plateau = run.result.metrics().find(check.plateau_metric());
-    if (check.plateau_metric().empty() || plateau == run.result.metrics().end()) return false;
-    return !experiments::is_better(h, value, plateau->second);
+}
+
+// A group of variants (comma-separated names) of a ROBUST_ACROSS_SETTINGS claim: its failed
+// runs, the cells (variant, lr) failing in at least half their seeds, and the mean of its
+// cells' headline means.
+struct RobustGroup {
+  int failed = 0, runs = 0, failing_cells = 0, cells = 0;
+  double mean = 0;
+  int with_headline = 0;
+};
+
+// Whether a run fails: not completed, collapsed, or its headline no better than its plateau.
+bool robust_run_fails(const ClaimCheck& check, const SweepSummary& sweep, const RunRecord& run) {
+  if (run.result.status() != RunResult::COMPLETED) return true;
+  if (collapsed(run, sweep.collapse_fraction)) return true;  // unstable runs included
+  double value = 0;
+  if (!run_headline(run, sweep.headline, &value)) return true;
+  const auto plateau = run.result.metrics().find(check.plateau_metric());
+  if (check.plateau_metric().empty() || plateau == run.result.metrics().end()) return false;
+  return !experiments::is_better(sweep.headline, value, plateau->second);
+}
+
+RobustGroup robust_group(const std::string& names_text, const ClaimCheck& check,
+                         const SweepSummary& sweep, const std::vector<RunRecord>& runs) {
+  const std::vector<std::string> names = absl::StrSplit(names_text, ',', absl::SkipEmpty());
+  auto in = [&](const std::string& v) {
+    return std::find(names.begin(), names.end(), v) != names.end();
   };
-  // Failures per cell, and the mean of the cell means of each group.
   std::map<std::pair<std::string, double>, std::pair<int, int>> cell_fails;  // failed, runs
   for (const RunRecord& run : runs) {
+    if (!in(variant_name(run))) continue;
     auto& f = cell_fails[{variant_name(run), run.result.identity().lr()}];
-    f.first += fails(run) ? 1 : 0;
+    f.first += robust_run_fails(check, sweep, run) ? 1 : 0;
     f.second += 1;
   }
-  struct Group {
-    int failed = 0, runs = 0, failing_cells = 0, cells = 0;
-    double mean = 0;
-    int with_headline = 0;
-  };
-  auto group = [&](const std::vector<std::string>& names) {
-    Group g;
-    for (const auto& [key, f] : cell_fails) {
-      if (!in(names, key.first)) continue;
-      g.failed += f.first;
-      g.runs += f.second;
-      g.cells += 1;
-      if (2 * f.first >= f.second) g.failing_cells += 1;
-    }
-    for (const auto& cell : sweep.cells) {
-      if (!in(names, cell.method) || cell.summary.with_headline == 0) continue;
-      g.mean += cell.summary.headline_mean;
-      g.with_headline += 1;
-    }
-    if (g.with_headline > 0) g.mean /= g.with_headline;
-    return g;
-  };
-  const Group base = group(base_names), method = group(method_names), ref = group(reference_names);
-  const bool with_reference = !reference_names.empty();
-  if (base.runs == 0 || method.runs == 0 || (with_reference && ref.runs == 0)) {
-    c.ours = "no finished runs of every group the claim compares";
-    c.verdict = Verdict::kNotRun;
-    return;
+  RobustGroup g;
+  for (const auto& [key, f] : cell_fails) {
+    g.failed += f.first;
+    g.runs += f.second;
+    g.cells += 1;
+    if (2 * f.first >= f.second) g.failing_cells += 1;
   }
-  auto describe = [&](const std::string& name, const Group& g) {
-    return absl::StrFormat("`%s`: %d/%d runs failed, %d/%d cells failing, mean %s %s", name,
-                           g.failed, g.runs, g.failing_cells, g.cells, h.short_label(),
-                           g.with_headline > 0 ? metric(sweep, g.mean) : std::string("-"));
-  };
-  const bool matches =
-      !with_reference || (method.with_headline > 0 && ref.with_headline > 0 &&
-                          (h.higher_is_better() ? method.mean >= ref.mean / check.ratio()
-                                                : method.mean <= ref.mean * check.ratio()));
-  c.ours = absl::StrCat(describe(check.method(), method), "; ", describe(check.baseline(), base),
-                        with_reference ? "; " + describe(check.reference(), ref) : "");
-  if (method.failed == 0 && base.failing_cells > 0 && matches) {
-    c.verdict = Verdict::kHeld;
-  } else if (method.failed == 0 && (base.failing_cells > 0 || matches)) {
-    c.verdict = Verdict::kPartly;
-  } else {
-    c.verdict = Verdict::kNotHeld;
+  for (const auto& cell : sweep.cells) {
+    if (!in(cell.method) || cell.summary.with_headline == 0) continue;
+    g.mean += cell.summary.headline_mean;
+    g.with_headline += 1;
   }
-  std::vector<std::string> turns;  // what is missing for held, or what would break it
+  if (g.with_headline > 0) g.mean /= g.with_headline;
+  return g;
+}
+
+// What would have turned the verdict: missing for held, or what would break it.
+std::string robust_otherwise(const ClaimCheck& check, const SweepSummary& sweep,
+                             const RobustGroup& method, const RobustGroup& base,
+                             const RobustGroup& ref, bool matches) {
+  const auto& h = sweep.headline;
+  std::vector<std::string> turns;
   if (method.failed > 0) {
     turns.push_back(absl::StrFormat("none of the %d failed `%s` runs had failed", method.failed,
                                     check.method()));
@@ -462,16 +446,48 @@ void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& s
                                                          : absl::StrFormat("%.2fx", check.ratio()),
                                     check.reference(), metric(sweep, ref.mean)));
   }
-  c.otherwise =
-      turns.empty()
-          ? absl::StrFormat(
-                "partly or not held had one of the %d `%s` runs failed, or no `%s` cell failed in "
-                "half its seeds (%d/%d cells did)%s",
-                method.runs, check.method(), check.baseline(), base.failing_cells, base.cells,
-                with_reference ? absl::StrFormat(", or `%s`'s mean fallen short of the reference's",
-                                                 check.method())
-                               : "")
-          : absl::StrCat("held had ", absl::StrJoin(turns, ", and "));
+  if (!turns.empty()) return absl::StrCat("held had ", absl::StrJoin(turns, ", and "));
+  return absl::StrFormat(
+      "partly or not held had one of the %d `%s` runs failed, or no `%s` cell failed in half its "
+      "seeds (%d/%d cells did)%s",
+      method.runs, check.method(), check.baseline(), base.failing_cells, base.cells,
+      check.reference().empty()
+          ? ""
+          : absl::StrFormat(", or `%s`'s mean fallen short of the reference's", check.method()));
+}
+
+void judge_robust_across_settings(const ClaimCheck& check, const SweepSummary& sweep,
+                                  const std::vector<RunRecord>& runs, ClaimResult& c) {
+  const auto& h = sweep.headline;
+  c.rule = robust_rule(check, sweep);
+  const RobustGroup base = robust_group(check.baseline(), check, sweep, runs);
+  const RobustGroup method = robust_group(check.method(), check, sweep, runs);
+  const RobustGroup ref = robust_group(check.reference(), check, sweep, runs);
+  const bool with_reference = !check.reference().empty();
+  if (base.runs == 0 || method.runs == 0 || (with_reference && ref.runs == 0)) {
+    c.ours = "no finished runs of every group the claim compares";
+    c.verdict = Verdict::kNotRun;
+    return;
+  }
+  auto describe = [&](const std::string& name, const RobustGroup& g) {
+    return absl::StrFormat("`%s`: %d/%d runs failed, %d/%d cells failing, mean %s %s", name,
+                           g.failed, g.runs, g.failing_cells, g.cells, h.short_label(),
+                           g.with_headline > 0 ? metric(sweep, g.mean) : std::string("-"));
+  };
+  const bool matches =
+      !with_reference || (method.with_headline > 0 && ref.with_headline > 0 &&
+                          (h.higher_is_better() ? method.mean >= ref.mean / check.ratio()
+                                                : method.mean <= ref.mean * check.ratio()));
+  c.ours = absl::StrCat(describe(check.method(), method), "; ", describe(check.baseline(), base),
+                        with_reference ? "; " + describe(check.reference(), ref) : "");
+  if (method.failed == 0 && base.failing_cells > 0 && matches) {
+    c.verdict = Verdict::kHeld;
+  } else if (method.failed == 0 && (base.failing_cells > 0 || matches)) {
+    c.verdict = Verdict::kPartly;
+  } else {
+    c.verdict = Verdict::kNotHeld;
+  }
+  c.otherwise = robust_otherwise(check, sweep, method, base, ref, matches);
 }
 
 }  // namespace
