@@ -68,32 +68,11 @@ struct Section {
   size_t unfinished = 0;
 };
 
-// One sweep's section of the report.
-std::string section_markdown(const Section& s, const std::string& out, bool bound_held,
-                             std::vector<analysis::ClaimResult>* all_claims) {
-  const analysis::SweepSummary summary = analysis::summarize_sweep(s.runs, 0.1);
-  double seconds = 0;
-  for (const auto& r : s.runs) seconds += r.result.wall_seconds();
+// The sweep's table: per value of a series sweep's x (with its figure drawn into `out`), or
+// per (variant, lr) cell.
+std::string sweep_table_markdown(const Section& s, const analysis::SweepSummary& summary,
+                                 const std::string& out) {
   std::ostringstream md;
-  md << "## " << (s.sweep.title().empty() ? s.sweep.name() : s.sweep.title()) << "\n\n"
-     << s.runs.size() << " runs from `runs/" << s.sweep.name() << "/` ("
-     << core::minutes_seconds(seconds) << " of run time).\n";
-  if (s.unfinished > 0) {
-    md << "**" << s.unfinished
-       << " run(s) there are not finished (RUNNING, INTERRUPTED or FAILED) and are left out of everything "
-          "below.**\n";
-  }
-  md << "\n### Setting\n\n" << analysis::setting_markdown(s.sweep, s.path, s.runs, summary) << "\n";
-  if (s.sweep.claim_size() > 0) {
-    std::vector<analysis::ClaimResult> claims;
-    for (const auto& check : s.sweep.claim()) {
-      claims.push_back(
-          analysis::judge_claim(check, summary, s.runs, bound_held, s.sweep.x_label()));
-    }
-    all_claims->insert(all_claims->end(), claims.begin(), claims.end());
-    md << "### The paper's claims beside our results\n\n"
-       << analysis::claims_markdown(claims) << "\n";
-  }
   if (analysis::is_series_sweep(s.runs)) {
     double learn_ratio = 0.95;
     std::string plateau;
@@ -122,8 +101,12 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
        << "entropy per cell.\n\n"
        << analysis::sweep_markdown(summary) << "\n";
   }
-  const std::string diagnostics = analysis::layer_diagnostics_markdown(s.runs);
-  if (!diagnostics.empty()) md << diagnostics << "\n";
+  return md.str();
+}
+
+// The runs that diverged by the instability rule and those that completed without learning.
+std::string problem_runs_markdown(const Section& s) {
+  std::ostringstream md;
   std::vector<std::string> unstable_runs;
   for (const auto& r : s.runs) {
     if (!analysis::unstable(r)) continue;
@@ -151,6 +134,12 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
     }
     md << "\n";
   }
+  return md.str();
+}
+
+// The sweep's figures that exist in `out`, each with its caption.
+std::string figures_markdown(const Section& s, const std::string& out) {
+  std::ostringstream md;
   struct Figure {
     const char* suffix;
     const char* caption;
@@ -175,6 +164,39 @@ std::string section_markdown(const Section& s, const std::string& out, bool boun
     if (!std::filesystem::exists(out + "/" + file)) continue;
     md << "![" << f.caption << "](" << file << ")\n\n*" << f.caption << "*\n\n";
   }
+  return md.str();
+}
+
+// One sweep's section of the report.
+std::string section_markdown(const Section& s, const std::string& out, bool bound_held,
+                             std::vector<analysis::ClaimResult>* all_claims) {
+  const analysis::SweepSummary summary = analysis::summarize_sweep(s.runs, 0.1);
+  double seconds = 0;
+  for (const auto& r : s.runs) seconds += r.result.wall_seconds();
+  std::ostringstream md;
+  md << "## " << (s.sweep.title().empty() ? s.sweep.name() : s.sweep.title()) << "\n\n"
+     << s.runs.size() << " runs from `runs/" << s.sweep.name() << "/` ("
+     << core::minutes_seconds(seconds) << " of run time).\n";
+  if (s.unfinished > 0) {
+    md << "**" << s.unfinished
+       << " run(s) there are not finished (RUNNING, INTERRUPTED or FAILED) and are left out of everything "
+          "below.**\n";
+  }
+  md << "\n### Setting\n\n" << analysis::setting_markdown(s.sweep, s.path, s.runs, summary) << "\n";
+  if (s.sweep.claim_size() > 0) {
+    std::vector<analysis::ClaimResult> claims;
+    for (const auto& check : s.sweep.claim()) {
+      claims.push_back(
+          analysis::judge_claim(check, summary, s.runs, bound_held, s.sweep.x_label()));
+    }
+    all_claims->insert(all_claims->end(), claims.begin(), claims.end());
+    md << "### The paper's claims beside our results\n\n"
+       << analysis::claims_markdown(claims) << "\n";
+  }
+  md << sweep_table_markdown(s, summary, out);
+  const std::string diagnostics = analysis::layer_diagnostics_markdown(s.runs);
+  if (!diagnostics.empty()) md << diagnostics << "\n";
+  md << problem_runs_markdown(s) << figures_markdown(s, out);
   return md.str();
 }
 
