@@ -599,6 +599,73 @@ std::string training_text(const sigma_reparam::ExperimentSpec& s) {
 
 }  // namespace
 
+// "Transformer (`family` family) of ..." of a run's spec: the family's model message and its
+// Transformer, found by reflection (any family has one).
+std::string model_text(const sigma_reparam::ExperimentSpec& s, const std::string& x_label) {
+  const auto* model_field = s.GetDescriptor()->FindFieldByNumber(s.model_case());
+  std::string model = model_field ? model_field->name() : "model";
+  if (model_field != nullptr) {
+    const auto& family = s.GetReflection()->GetMessage(s, model_field);
+    const auto* t_field = family.GetDescriptor()->FindFieldByName("transformer");
+    if (t_field != nullptr) {
+      const auto& t = static_cast<const sigma_reparam::TransformerSpec&>(
+          family.GetReflection()->GetMessage(family, t_field));
+      model = x_label.empty()
+                  ? absl::StrFormat("Transformer (`%s` family) of %d layers, width %d, %d heads",
+                                    model, t.depth(), t.width(), t.heads())
+                  : absl::StrFormat(
+                        "Transformer (`%s` family) of width %d, %d heads, its %s "
+                        "set by each variant",
+                        model, t.width(), t.heads(), x_label);
+    }
+  }
+  return model;
+}
+
+// "N variants x M learning rates (...) x K seeds = R finished runs."
+std::string grid_text(const SweepSummary& summary, size_t seeds, size_t runs) {
+  std::string md;
+  std::vector<std::string> lrs;
+  for (double lr : summary.lrs) lrs.push_back(absl::StrFormat("%g", lr));
+  // Variants with learning rates of their own do not fill the whole variant x lr grid.
+  const bool full_grid = summary.cells.size() == summary.methods.size() * summary.lrs.size();
+  absl::StrAppend(
+      &md, full_grid
+               ? absl::StrFormat("%zu variants x %zu learning rates (%s) x %zu seeds = %zu "
+                                 "finished runs.",
+                                 summary.methods.size(), summary.lrs.size(),
+                                 absl::StrJoin(lrs, ", "), seeds, runs)
+               : absl::StrFormat("%zu variants, each at its own learning rates (%zu in all: "
+                                 "%s; %zu variant x lr cells) x %zu seeds = %zu finished runs.",
+                                 summary.methods.size(), summary.lrs.size(),
+                                 absl::StrJoin(lrs, ", "), summary.cells.size(), seeds, runs));
+  return md;
+}
+
+// One line per variant of the sweep: its description, how it trains and how long where that
+// differs between variants, and its spec and overrides.
+std::string variant_lines(const sigma_reparam::SweepSpec& sweep,
+                          const std::map<std::string, const RunRecord*>& by_variant,
+                          bool same_training, bool same_shape) {
+  std::string md;
+  for (const auto& v : sweep.variant()) {
+    const auto it = by_variant.find(v.name());
+    absl::StrAppend(
+        &md, "- `", v.name(),
+        "`: ", it == by_variant.end() ? "(no finished run)" : it->second->spec.description(),
+        it == by_variant.end() || same_training
+            ? ""
+            : absl::StrCat("; ", training_text(it->second->spec)),
+        it == by_variant.end() || same_shape
+            ? ""
+            : absl::StrFormat("; batch %d, %d steps", it->second->spec.data().batch_size(),
+                              it->second->result.total_steps()),
+        " (`", v.spec(), "`",
+        v.set_size() > 0 ? absl::StrCat(" with ", absl::StrJoin(v.set(), " ")) : "", ")\n");
+  }
+  return md;
+}
+
 std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::string& sweep_path,
                              const std::vector<RunRecord>& runs, const SweepSummary& summary) {
   // One representative run per variant, in sweep order.
@@ -620,41 +687,11 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
                   run.result.total_steps() == runs.front().result.total_steps();
   }
   std::string md = absl::StrCat(sweep.description(), " (`", sweep_path, "`).\n\n");
-  std::vector<std::string> lrs;
-  for (double lr : summary.lrs) lrs.push_back(absl::StrFormat("%g", lr));
-  // Variants with learning rates of their own do not fill the whole variant x lr grid.
-  const bool full_grid = summary.cells.size() == summary.methods.size() * summary.lrs.size();
-  absl::StrAppend(
-      &md, full_grid ? absl::StrFormat("%zu variants x %zu learning rates (%s) x %zu seeds = %zu "
-                                       "finished runs.",
-                                       summary.methods.size(), summary.lrs.size(),
-                                       absl::StrJoin(lrs, ", "), seeds.size(), runs.size())
-                     : absl::StrFormat(
-                           "%zu variants, each at its own learning rates (%zu in all: "
-                           "%s; %zu variant x lr cells) x %zu seeds = %zu finished runs.",
-                           summary.methods.size(), summary.lrs.size(), absl::StrJoin(lrs, ", "),
-                           summary.cells.size(), seeds.size(), runs.size()));
+  absl::StrAppend(&md, grid_text(summary, seeds.size(), runs.size()));
   const RunRecord* any = runs.empty() ? nullptr : &runs.front();
   if (any != nullptr) {
     const auto& s = any->spec;
-    // The family's model message and its Transformer, found by reflection (any family has one).
-    const auto* model_field = s.GetDescriptor()->FindFieldByNumber(s.model_case());
-    std::string model = model_field ? model_field->name() : "model";
-    if (model_field != nullptr) {
-      const auto& family = s.GetReflection()->GetMessage(s, model_field);
-      const auto* t_field = family.GetDescriptor()->FindFieldByName("transformer");
-      if (t_field != nullptr) {
-        const auto& t = static_cast<const sigma_reparam::TransformerSpec&>(
-            family.GetReflection()->GetMessage(family, t_field));
-        model = sweep.x_label().empty()
-                    ? absl::StrFormat("Transformer (`%s` family) of %d layers, width %d, %d heads",
-                                      model, t.depth(), t.width(), t.heads())
-                    : absl::StrFormat(
-                          "Transformer (`%s` family) of width %d, %d heads, its %s "
-                          "set by each variant",
-                          model, t.width(), t.heads(), sweep.x_label());
-      }
-    }
+    const std::string model = model_text(s, sweep.x_label());
     const auto& d = s.data();
     absl::StrAppend(
         &md, " Every run: a ", model, " on ", sigma_reparam::DataSpec::Dataset_Name(d.dataset()),
@@ -679,21 +716,7 @@ std::string setting_markdown(const sigma_reparam::SweepSpec& sweep, const std::s
                            summary.headline.higher_is_better() ? "higher" : "lower", summary.log_t,
                            100 * summary.collapse_fraction, summary.collapse_line,
                            instability_rule_text()));
-  for (const auto& v : sweep.variant()) {
-    const auto it = by_variant.find(v.name());
-    absl::StrAppend(
-        &md, "- `", v.name(),
-        "`: ", it == by_variant.end() ? "(no finished run)" : it->second->spec.description(),
-        it == by_variant.end() || same_training
-            ? ""
-            : absl::StrCat("; ", training_text(it->second->spec)),
-        it == by_variant.end() || same_shape
-            ? ""
-            : absl::StrFormat("; batch %d, %d steps", it->second->spec.data().batch_size(),
-                              it->second->result.total_steps()),
-        " (`", v.spec(), "`",
-        v.set_size() > 0 ? absl::StrCat(" with ", absl::StrJoin(v.set(), " ")) : "", ")\n");
-  }
+  absl::StrAppend(&md, variant_lines(sweep, by_variant, same_training, same_shape));
   if (sweep.set_size() > 0) {
     absl::StrAppend(&md, "\nEvery run of the sweep also sets `", absl::StrJoin(sweep.set(), " "),
                     "`; the lr of each cell replaces the spec's.\n");
