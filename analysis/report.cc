@@ -271,13 +271,9 @@ void judge_against_baseline(const ClaimCheck& check, const SweepSummary& sweep, 
 
 // Series sweeps: at some x the baseline fails in at least half of its seeds while the method
 // trains in every seed at every x.
-void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vector<RunRecord>& runs,
-                                       double collapse_fraction, const std::string& x_label,
-                                       ClaimResult& c) {
-  const SeriesSummary s =
-      summarize_series(runs, collapse_fraction, check.ratio(), check.plateau_metric());
-  const auto& h = s.headline;
-  c.rule = absl::StrFormat(
+// The rule of a TRAINS_WHERE_BASELINE_FAILS claim, as the report states it.
+std::string series_rule(const ClaimCheck& check, const std::string& x_label) {
+  return absl::StrFormat(
       "a run *fails* when it diverged, its attention collapsed, or it did not learn (final "
       "training loss >= %g x its first step's%s); held when at some %s `%s` fails in at least "
       "half of its seeds and `%s` in none, and `%s` fails nowhere; partly held when such a %s "
@@ -287,21 +283,16 @@ void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vecto
           ? ""
           : absl::StrCat(", or validation loss >= its `", check.plateau_metric(), "`"),
       x_label, check.baseline(), check.method(), check.method(), x_label, check.method());
-  const SeriesCurve* base = nullptr;
-  const SeriesCurve* method = nullptr;
-  for (const auto& curve : s.curves) {
-    if (curve.series == check.baseline()) base = &curve;
-    if (curve.series == check.method()) method = &curve;
-  }
-  if (base == nullptr || method == nullptr) {
-    c.ours = "no finished runs of both series";
-    c.verdict = Verdict::kNotRun;
-    return;
-  }
+}
+
+// Per value of x, how many of each series' runs failed (and their headline); `baseline_fails`
+// says whether some x separates them: the baseline fails in half its seeds, the method in none.
+std::string series_parts(const ClaimCheck& check, const SeriesSummary& s, const SeriesCurve& base,
+                         const std::string& x_label, bool* baseline_fails) {
+  const auto& h = s.headline;
   std::vector<std::string> parts;
-  bool baseline_fails = false;
-  int method_failed = 0, method_runs = 0;
-  for (const auto& p : base->points) {
+  *baseline_fails = false;
+  for (const auto& p : base.points) {
     const SeriesPoint* m = s.point(check.method(), p.x);
     std::string part = absl::StrFormat("%s %g: `%s` failed %d/%d", x_label, p.x, check.baseline(),
                                        p.failed, p.summary.runs);
@@ -318,16 +309,38 @@ void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vecto
       }
       // A depth that separates them: the baseline fails in half its seeds, the method in none.
       if (2 * p.failed >= p.summary.runs && p.summary.runs > 0 && m->failed == 0) {
-        baseline_fails = true;
+        *baseline_fails = true;
       }
     }
     parts.push_back(part);
   }
+  return absl::StrJoin(parts, "; ");
+}
+
+void judge_trains_where_baseline_fails(const ClaimCheck& check, const std::vector<RunRecord>& runs,
+                                       double collapse_fraction, const std::string& x_label,
+                                       ClaimResult& c) {
+  const SeriesSummary s =
+      summarize_series(runs, collapse_fraction, check.ratio(), check.plateau_metric());
+  c.rule = series_rule(check, x_label);
+  const SeriesCurve* base = nullptr;
+  const SeriesCurve* method = nullptr;
+  for (const auto& curve : s.curves) {
+    if (curve.series == check.baseline()) base = &curve;
+    if (curve.series == check.method()) method = &curve;
+  }
+  if (base == nullptr || method == nullptr) {
+    c.ours = "no finished runs of both series";
+    c.verdict = Verdict::kNotRun;
+    return;
+  }
+  bool baseline_fails = false;
+  c.ours = series_parts(check, s, *base, x_label, &baseline_fails);
+  int method_failed = 0, method_runs = 0;
   for (const auto& p : method->points) {
     method_failed += p.failed;
     method_runs += p.summary.runs;
   }
-  c.ours = absl::StrJoin(parts, "; ");
   if (baseline_fails && method_failed == 0) {
     c.verdict = Verdict::kHeld;
   } else if (baseline_fails && method_failed < method_runs) {
