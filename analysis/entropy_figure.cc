@@ -53,6 +53,39 @@ EntropySeries entropy_series(const RunRecord& run) {
   return s;
 }
 
+namespace {
+
+// Layer l's panel (its axes set): the uniform-attention line, then each series' entropy.
+void draw_layer_entropy(plstream& pls, const std::vector<EntropySeries>& series, int l, int layers,
+                        double max_step, double max_log_t) {
+  std::string title = "layer " + std::to_string(l);
+  for (const auto& s : series) {
+    if (static_cast<size_t>(l) < s.layer_names.size() && !s.layer_names[l].empty()) {
+      title = s.layer_names[l];
+      break;
+    }
+  }
+  pls.lab(l == layers - 1 ? "step" : "", "entropy", title.c_str());
+  if (max_log_t > 0) {  // uniform attention
+    PLFLT xs[2] = {0, max_step}, ys[2] = {max_log_t, max_log_t};
+    pls.lsty(2);
+    pls.line(2, xs, ys);
+    pls.lsty(1);
+  }
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (static_cast<int>(series[i].entropy.size()) <= l) continue;
+    pls.col0(line_colour(i));
+    pls.width(2);
+    pls.lsty(line_style(i));
+    const size_t n = std::min(series[i].entropy_step.size(), series[i].entropy[l].size());
+    pls.line(static_cast<PLINT>(n), series[i].entropy_step.data(), series[i].entropy[l].data());
+    pls.lsty(1);
+    pls.width(1);
+  }
+}
+
+}  // namespace
+
 void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layers,
                          const std::string& device, const std::string& file) {
   int layers = 0;
@@ -107,30 +140,7 @@ void draw_entropy_figure(const std::vector<EntropySeries>& series, int max_layer
     pls.col0(1);
     pls.wind(0, max_step, 0, std::max({0.5, 1.08 * max_log_t, 1.05 * max_entropy}));
     pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
-    std::string title = "layer " + std::to_string(l);
-    for (const auto& s : series) {
-      if (static_cast<size_t>(l) < s.layer_names.size() && !s.layer_names[l].empty()) {
-        title = s.layer_names[l];
-        break;
-      }
-    }
-    pls.lab(l == layers - 1 ? "step" : "", "entropy", title.c_str());
-    if (max_log_t > 0) {  // uniform attention
-      PLFLT xs[2] = {0, max_step}, ys[2] = {max_log_t, max_log_t};
-      pls.lsty(2);
-      pls.line(2, xs, ys);
-      pls.lsty(1);
-    }
-    for (size_t i = 0; i < series.size(); ++i) {
-      if (static_cast<int>(series[i].entropy.size()) <= l) continue;
-      pls.col0(line_colour(i));
-      pls.width(2);
-      pls.lsty(line_style(i));
-      const size_t n = std::min(series[i].entropy_step.size(), series[i].entropy[l].size());
-      pls.line(static_cast<PLINT>(n), series[i].entropy_step.data(), series[i].entropy[l].data());
-      pls.lsty(1);
-      pls.width(1);
-    }
+    draw_layer_entropy(pls, series, l, layers, max_step, max_log_t);
   }
 }
 
