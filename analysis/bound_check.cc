@@ -128,12 +128,10 @@ std::vector<MethodProbes> head_probes(const std::vector<RunRecord>& runs) {
   return out;
 }
 
-void draw_bound_figure(const BoundCheck& check, const std::vector<MethodProbes>& probes,
-                       const std::string& device, const std::string& file) {
-  plstream pls;
-  open_figure(pls, device, file, "1000x1000", 2);
+namespace {
 
-  // Top: the bound for each T, adversarial minima as points on it.
+// The top panel: the bound for each T, adversarial minima as points on it.
+void draw_bound_panel(plstream& pls, const BoundCheck& check) {
   std::vector<int64_t> keys;
   double s_max = 1, h_max = 1;
   for (const auto& r : check.rows) {
@@ -170,8 +168,10 @@ void draw_bound_figure(const BoundCheck& check, const std::vector<MethodProbes>&
     labels.push_back("T = " + std::to_string(keys[k]));
   }
   line_legend(pls, labels, PL_POSITION_TOP | PL_POSITION_RIGHT);
+}
 
-  // Bottom: trained heads against the bound for their T, log-s axis.
+// The bottom panel: trained heads against the bound for their T, log-s axis.
+void draw_heads_panel(plstream& pls, const std::vector<MethodProbes>& probes) {
   int64_t T = 0;
   double lo = 1e300, hi = -1e300;
   for (const auto& m : probes) {
@@ -211,7 +211,7 @@ void draw_bound_figure(const BoundCheck& check, const std::vector<MethodProbes>&
   pls.width(2);
   pls.line(static_cast<PLINT>(x.size()), x.data(), y.data());
   pls.width(1);
-  labels.clear();
+  std::vector<std::string> labels;
   for (size_t m = 0; m < probes.size(); ++m) {
     std::vector<PLFLT> px, py;
     for (const auto& h : probes[m].heads) {
@@ -225,6 +225,16 @@ void draw_bound_figure(const BoundCheck& check, const std::vector<MethodProbes>&
                      std::to_string(probes[m].runs) + " runs)");
   }
   line_legend(pls, labels, PL_POSITION_BOTTOM | PL_POSITION_LEFT);
+}
+
+}  // namespace
+
+void draw_bound_figure(const BoundCheck& check, const std::vector<MethodProbes>& probes,
+                       const std::string& device, const std::string& file) {
+  plstream pls;
+  open_figure(pls, device, file, "1000x1000", 2);
+  draw_bound_panel(pls, check);
+  draw_heads_panel(pls, probes);
 }
 
 }  // namespace analysis
