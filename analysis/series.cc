@@ -52,6 +52,45 @@ bool run_failed(const RunRecord& run, const SeriesSummary& s) {
   return loss != m.end() && plateau != m.end() && loss->second >= plateau->second;
 }
 
+namespace {
+
+// A point's summary: its runs' cell summary, failures, mean final loss, lowest entropy per
+// stack (as a fraction of uniform) and mean validation and plateau losses.
+void summarize_point(const SeriesSummary& s, SeriesPoint& p) {
+  p.summary = summarize(p.runs, s.collapse_fraction);
+  p.final_loss = p.summary.completed > 0 ? p.summary.final_loss_mean
+                                         : std::numeric_limits<double>::quiet_NaN();
+  std::map<std::string, std::pair<double, int>> sums;
+  double eval_sum = 0, plateau_sum = 0;
+  int with_plateau = 0;
+  for (const RunRecord* r : p.runs) {
+    p.failed += run_failed(*r, s);
+    const auto& m = r->result.metrics();
+    if (!s.plateau_metric.empty() && m.count("eval_loss") && m.count(s.plateau_metric)) {
+      eval_sum += m.at("eval_loss");
+      plateau_sum += m.at(s.plateau_metric);
+      ++with_plateau;
+    }
+    std::map<std::string, double> lowest;
+    for (const auto& e : r->result.lowest_entropy()) {
+      if (!(e.uniform() > 0)) continue;
+      const std::string k = stack_name(e);
+      const double fraction = e.mean() / e.uniform();
+      lowest[k] = lowest.count(k) ? std::min(lowest[k], fraction) : fraction;
+    }
+    for (const auto& [k, v] : lowest) {
+      sums[k].first += v;
+      ++sums[k].second;
+    }
+  }
+  for (const auto& [k, sum] : sums) p.lowest_entropy[k] = sum.first / sum.second;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  p.eval_loss = with_plateau > 0 ? eval_sum / with_plateau : nan;
+  p.plateau = with_plateau > 0 ? plateau_sum / with_plateau : nan;
+}
+
+}  // namespace
+
 SeriesSummary summarize_series(const std::vector<RunRecord>& runs, double collapse_fraction,
                                double learn_ratio, const std::string& plateau_metric) {
   SeriesSummary s;
@@ -89,38 +128,7 @@ SeriesSummary summarize_series(const std::vector<RunRecord>& runs, double collap
   for (auto& c : s.curves) {
     std::sort(c.points.begin(), c.points.end(),
               [](const SeriesPoint& a, const SeriesPoint& b) { return a.x < b.x; });
-    for (auto& p : c.points) {
-      p.summary = summarize(p.runs, collapse_fraction);
-      p.final_loss = p.summary.completed > 0 ? p.summary.final_loss_mean
-                                             : std::numeric_limits<double>::quiet_NaN();
-      std::map<std::string, std::pair<double, int>> sums;
-      double eval_sum = 0, plateau_sum = 0;
-      int with_plateau = 0;
-      for (const RunRecord* r : p.runs) {
-        p.failed += run_failed(*r, s);
-        const auto& m = r->result.metrics();
-        if (!s.plateau_metric.empty() && m.count("eval_loss") && m.count(s.plateau_metric)) {
-          eval_sum += m.at("eval_loss");
-          plateau_sum += m.at(s.plateau_metric);
-          ++with_plateau;
-        }
-        std::map<std::string, double> lowest;
-        for (const auto& e : r->result.lowest_entropy()) {
-          if (!(e.uniform() > 0)) continue;
-          const std::string k = stack_name(e);
-          const double fraction = e.mean() / e.uniform();
-          lowest[k] = lowest.count(k) ? std::min(lowest[k], fraction) : fraction;
-        }
-        for (const auto& [k, v] : lowest) {
-          sums[k].first += v;
-          ++sums[k].second;
-        }
-      }
-      for (const auto& [k, sum] : sums) p.lowest_entropy[k] = sum.first / sum.second;
-      const double nan = std::numeric_limits<double>::quiet_NaN();
-      p.eval_loss = with_plateau > 0 ? eval_sum / with_plateau : nan;
-      p.plateau = with_plateau > 0 ? plateau_sum / with_plateau : nan;
-    }
+    for (auto& p : c.points) summarize_point(s, p);
   }
   return s;
 }
@@ -184,6 +192,46 @@ std::string series_markdown(const SeriesSummary& s, const std::string& x_label) 
   return md;
 }
 
+namespace {
+
+// One panel's lines (0: final loss, 1: the headline, 2: lowest entropy / uniform), a cross at
+// the top where a point has nothing to show.
+void draw_series_lines(plstream& pls, const SeriesSummary& s, int panel, double y_top) {
+  for (size_t i = 0; i < s.curves.size(); ++i) {
+    pls.col0(line_colour(i));
+    std::vector<PLFLT> xs, ys;
+    for (const auto& p : s.curves[i].points) {
+      double value = 0;
+      bool have = false;
+      if (panel == 0) {
+        have = std::isfinite(p.final_loss);
+        value = p.final_loss;
+      } else if (panel == 1) {
+        have = p.summary.with_headline > 0;
+        value = p.summary.headline_mean;
+      } else {
+        for (const auto& [k, v] : p.lowest_entropy) {
+          value = have ? std::min(value, v) : v;
+          have = true;
+        }
+      }
+      if (!have) {
+        PLFLT px = p.x, py = 0.97 * y_top;  // nothing to show: a cross at the top
+        pls.poin(1, &px, &py, 5);
+        continue;
+      }
+      xs.push_back(p.x);
+      ys.push_back(value);
+    }
+    pls.width(2);
+    if (xs.size() > 1) pls.line(static_cast<PLINT>(xs.size()), xs.data(), ys.data());
+    pls.poin(static_cast<PLINT>(xs.size()), xs.data(), ys.data(), 17);
+    pls.width(1);
+  }
+}
+
+}  // namespace
+
 void draw_series_figure(const SeriesSummary& s, const std::string& x_label,
                         const std::string& device, const std::string& file) {
   plstream pls;
@@ -224,37 +272,7 @@ void draw_series_figure(const SeriesSummary& s, const std::string& x_label,
       pls.line(2, xs, ys);
       pls.lsty(1);
     }
-    for (size_t i = 0; i < s.curves.size(); ++i) {
-      pls.col0(line_colour(i));
-      std::vector<PLFLT> xs, ys;
-      for (const auto& p : s.curves[i].points) {
-        double value = 0;
-        bool have = false;
-        if (panel == 0) {
-          have = std::isfinite(p.final_loss);
-          value = p.final_loss;
-        } else if (panel == 1) {
-          have = p.summary.with_headline > 0;
-          value = p.summary.headline_mean;
-        } else {
-          for (const auto& [k, v] : p.lowest_entropy) {
-            value = have ? std::min(value, v) : v;
-            have = true;
-          }
-        }
-        if (!have) {
-          PLFLT px = p.x, py = 0.97 * y_top;  // nothing to show: a cross at the top
-          pls.poin(1, &px, &py, 5);
-          continue;
-        }
-        xs.push_back(p.x);
-        ys.push_back(value);
-      }
-      pls.width(2);
-      if (xs.size() > 1) pls.line(static_cast<PLINT>(xs.size()), xs.data(), ys.data());
-      pls.poin(static_cast<PLINT>(xs.size()), xs.data(), ys.data(), 17);
-      pls.width(1);
-    }
+    draw_series_lines(pls, s, panel, y_top);
     if (panel == 0) {
       std::vector<std::string> names;
       for (const auto& c : s.curves) names.push_back(c.series);
