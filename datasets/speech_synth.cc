@@ -216,9 +216,12 @@ std::string brown_plain_text(const std::string& tagged) {
   return out;
 }
 
-void synthesize_speech_corpus(const SpeechSynthOptions& o,
-                              const std::function<void(int64_t, int64_t)>& progress) {
-  const std::string text_dir = o.text_dir.empty() ? data_dir() + "/sotu" : o.text_dir;
+namespace {
+
+// The speakable sentences of the SOTU addresses (and the Brown corpus with o.use_brown), each
+// once, in file order; `sources` says where they came from.
+std::vector<std::string> gather_sentences(const SpeechSynthOptions& o, const std::string& text_dir,
+                                          std::string* sources) {
   std::error_code error;
   std::vector<fs::path> files;
   if (fs::is_directory(text_dir, error)) {
@@ -236,7 +239,7 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
       if (seen.insert(normalize_transcript(s)).second) sentences.push_back(std::move(s));
     }
   }
-  std::string sources = std::to_string(files.size()) + " State of the Union addresses";
+  *sources = std::to_string(files.size()) + " State of the Union addresses";
   if (o.use_brown) {
     const std::string brown = o.brown_dir.empty() ? data_dir() + "/brown" : o.brown_dir;
     std::vector<fs::path> brown_files;
@@ -256,8 +259,70 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
         if (seen.insert(normalize_transcript(s)).second) sentences.push_back(std::move(s));
       }
     }
-    sources += ", " + std::to_string(brown_files.size()) + " Brown corpus files";
+    *sources += ", " + std::to_string(brown_files.size()) + " Brown corpus files";
   }
+  return sentences;
+}
+
+// One split of the corpus and the voices that speak it.
+struct Split {
+  const char* name;
+  int64_t count;
+  std::vector<SynthVoice> voices;
+  int speaker_base;  // speaker folder = base + voice index (valid shares train's voices)
+};
+
+// The synthesiser jobs, transcripts and SPEAKERS.txt lines of one split: its next
+// `split.count` sentences, each with a voice, speed and pitch drawn from `rng`.
+void plan_split(const Split& split, const std::vector<std::string>& sentences,
+                size_t* next_sentence, Rng& rng, const fs::path& tmp, std::vector<Job>* jobs,
+                std::ostringstream* speakers) {
+  // speaker folder = voice, chapter 1; transcripts grouped per speaker.
+  std::map<int, std::vector<std::pair<std::string, std::string>>> by_speaker;  // id, text
+  for (int64_t i = 0; i < split.count; ++i) {
+    const std::string& sentence = sentences[(*next_sentence)++];
+    const int64_t v = rng.below(static_cast<int64_t>(split.voices.size()));
+    const SynthVoice& voice = split.voices[v];
+    const int speaker = split.speaker_base + static_cast<int>(v);
+    auto& list = by_speaker[speaker];
+    const std::string id = std::to_string(speaker) + "-1-" + std::to_string(list.size());
+    const fs::path dir = tmp / split.name / std::to_string(speaker) / "1";
+    fs::create_directories(dir);
+    const std::string wav = (dir / (id + ".wav")).string();
+    Job job;
+    job.what = "utterance " + id + " (\"" + sentence + "\")";
+    if (voice.synthesiser == "espeak-ng") {
+      const int wpm = static_cast<int>(rng.uniform(135, 195));
+      const int pitch = static_cast<int>(rng.uniform(25, 75));
+      job.args = {"espeak-ng",           "-v", voice.name, "-s",    std::to_string(wpm), "-p",
+                  std::to_string(pitch), "-w", wav,        sentence};
+    } else {
+      char stretch[32];
+      std::snprintf(stretch, sizeof stretch, "duration_stretch=%.2f", rng.uniform(0.85, 1.15));
+      job.args = {"flite", "-voice", voice.name, "--setf", stretch, "-t", sentence, "-o", wav};
+    }
+    jobs->push_back(std::move(job));
+    std::string transcript = normalize_transcript(sentence);
+    for (char& c : transcript) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    list.emplace_back(id, transcript);
+  }
+  for (const auto& [speaker, list] : by_speaker) {
+    const fs::path dir = tmp / split.name / std::to_string(speaker) / "1";
+    std::ofstream trans(dir / (std::to_string(speaker) + "-1.trans.txt"));
+    for (const auto& [id, text] : list) trans << id << " " << text << "\n";
+    const SynthVoice& voice = split.voices[speaker - split.speaker_base];
+    *speakers << speaker << " | " << split.name << " | " << voice.synthesiser << " | " << voice.name
+              << "\n";
+  }
+}
+
+}  // namespace
+
+void synthesize_speech_corpus(const SpeechSynthOptions& o,
+                              const std::function<void(int64_t, int64_t)>& progress) {
+  const std::string text_dir = o.text_dir.empty() ? data_dir() + "/sotu" : o.text_dir;
+  std::string sources;
+  std::vector<std::string> sentences = gather_sentences(o, text_dir, &sources);
   Rng rng{o.seed};
   for (size_t i = sentences.size(); i > 1; --i)
     std::swap(sentences[i - 1], sentences[rng.below(i)]);
@@ -268,13 +333,8 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
                              " utterances asked for");
   }
   const fs::path out(o.out), tmp(o.out + ".tmp");
+  std::error_code error;
   fs::remove_all(tmp, error);
-  struct Split {
-    const char* name;
-    int64_t count;
-    std::vector<SynthVoice> voices;
-    int speaker_base;  // speaker folder = base + voice index (valid shares train's voices)
-  };
   const std::vector<Split> splits = {{"train", o.train, training_voices(), 100},
                                      {"valid", o.valid, training_voices(), 100},
                                      {"test", o.test, held_out_voices(), 300},
@@ -284,43 +344,7 @@ void synthesize_speech_corpus(const SpeechSynthOptions& o,
   speakers << "; speaker | split | synthesiser | voice\n";
   size_t next_sentence = 0;
   for (const Split& split : splits) {
-    // speaker folder = voice, chapter 1; transcripts grouped per speaker.
-    std::map<int, std::vector<std::pair<std::string, std::string>>> by_speaker;  // id, text
-    for (int64_t i = 0; i < split.count; ++i) {
-      const std::string& sentence = sentences[next_sentence++];
-      const int64_t v = rng.below(static_cast<int64_t>(split.voices.size()));
-      const SynthVoice& voice = split.voices[v];
-      const int speaker = split.speaker_base + static_cast<int>(v);
-      auto& list = by_speaker[speaker];
-      const std::string id = std::to_string(speaker) + "-1-" + std::to_string(list.size());
-      const fs::path dir = tmp / split.name / std::to_string(speaker) / "1";
-      fs::create_directories(dir);
-      const std::string wav = (dir / (id + ".wav")).string();
-      Job job;
-      job.what = "utterance " + id + " (\"" + sentence + "\")";
-      if (voice.synthesiser == "espeak-ng") {
-        const int wpm = static_cast<int>(rng.uniform(135, 195));
-        const int pitch = static_cast<int>(rng.uniform(25, 75));
-        job.args = {"espeak-ng",           "-v", voice.name, "-s",    std::to_string(wpm), "-p",
-                    std::to_string(pitch), "-w", wav,        sentence};
-      } else {
-        char stretch[32];
-        std::snprintf(stretch, sizeof stretch, "duration_stretch=%.2f", rng.uniform(0.85, 1.15));
-        job.args = {"flite", "-voice", voice.name, "--setf", stretch, "-t", sentence, "-o", wav};
-      }
-      jobs.push_back(std::move(job));
-      std::string transcript = normalize_transcript(sentence);
-      for (char& c : transcript) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      list.emplace_back(id, transcript);
-    }
-    for (const auto& [speaker, list] : by_speaker) {
-      const fs::path dir = tmp / split.name / std::to_string(speaker) / "1";
-      std::ofstream trans(dir / (std::to_string(speaker) + "-1.trans.txt"));
-      for (const auto& [id, text] : list) trans << id << " " << text << "\n";
-      const SynthVoice& voice = split.voices[speaker - split.speaker_base];
-      speakers << speaker << " | " << split.name << " | " << voice.synthesiser << " | "
-               << voice.name << "\n";
-    }
+    plan_split(split, sentences, &next_sentence, rng, tmp, &jobs, &speakers);
   }
   run_jobs(jobs, o.jobs, progress);
   std::ofstream(tmp / "SPEAKERS.txt") << speakers.str();
