@@ -2,7 +2,7 @@
 
 #include "experiments/engine/model_config.h"
 #include "experiments/engine/spec_io.h"
-#include "experiments/vit/vit_config.h"
+#include "experiments/engine/image_backbone.h"
 
 namespace experiments {
 
