@@ -17,11 +17,12 @@
 #include <vector>
 
 #include "models/config.h"
+#include "models/parameter_rules.h"
 #include "models/transformer.h"
 
 namespace models {
 
-class CausalLmImpl : public torch::nn::Module {
+class CausalLmImpl : public torch::nn::Module, public ParameterRules {
  public:
   explicit CausalLmImpl(const CausalLmConfig& config);
 
@@ -29,6 +30,8 @@ class CausalLmImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& tokens, AttentionObservation* observation = nullptr);
 
   const CausalLmConfig& config() const { return config_; }
+  // The position embedding takes no weight decay.
+  std::vector<std::string> no_decay_parameters() const override { return {"pos_embed"}; }
 
  private:
   CausalLmConfig config_;

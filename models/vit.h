@@ -17,11 +17,12 @@
 #include <vector>
 
 #include "models/config.h"
+#include "models/parameter_rules.h"
 #include "models/transformer.h"
 
 namespace models {
 
-class VisionTransformerImpl : public torch::nn::Module {
+class VisionTransformerImpl : public torch::nn::Module, public ParameterRules {
  public:
   explicit VisionTransformerImpl(const VitConfig& config);
 
@@ -30,6 +31,10 @@ class VisionTransformerImpl : public torch::nn::Module {
 
   const VitConfig& config() const { return config_; }
   int64_t tokens() const { return num_patches_ + 1; }
+  // The class token and position embedding take no weight decay (as in timm and DeiT).
+  std::vector<std::string> no_decay_parameters() const override {
+    return {"cls_token", "pos_embed"};
+  }
 
  private:
   VitConfig config_;

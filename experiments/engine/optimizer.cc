@@ -9,6 +9,8 @@
 
 #include <cmath>
 
+#include "models/parameter_rules.h"
+
 namespace experiments {
 
 using sigma_reparam::OptimizerSpec;
@@ -33,19 +35,19 @@ double scheduled_lr(const ScheduleSpec& s, double base_lr, int64_t step, int64_t
   TORCH_CHECK(false, "schedule.kind: unsupported value ", ScheduleSpec::Kind_Name(s.kind()));
 }
 
-bool is_no_decay_parameter(const std::string& name, const at::Tensor& p) {
-  // Biases, norm weights and gamma are 0-D or 1-D; embeddings of positions and the class token
-  // are excluded by name, as in timm / DeiT.
-  return p.dim() <= 1 || name.find("pos_embed") != std::string::npos ||
-         name.find("cls_token") != std::string::npos;
+bool is_no_decay_parameter(const std::string& name, const at::Tensor& p,
+                           const std::set<std::string>& declared) {
+  // Biases, norm weights and gamma are 0-D or 1-D; the model declares the others.
+  return p.dim() <= 1 || declared.count(name) > 0;
 }
 
 bool is_lars_adapted_parameter(const at::Tensor& p) { return p.dim() >= 2; }
 
 Optimizer::Optimizer(const OptimizerSpec& spec, const torch::nn::Module& model) : spec_(spec) {
+  const std::set<std::string> declared = models::no_decay_names(model);
   for (const auto& item : model.named_parameters(/*recurse=*/true)) {
     if (!item.value().requires_grad()) continue;
-    const bool no_decay = is_no_decay_parameter(item.key(), item.value());
+    const bool no_decay = is_no_decay_parameter(item.key(), item.value(), declared);
     (no_decay ? no_decay_ : decay_).push_back(item.value());
     if (is_lars_adapted_parameter(item.value())) lars_.emplace_back(item.value(), !no_decay);
   }

@@ -9,6 +9,7 @@
 #include <torch/serialize/archive.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,11 @@ namespace experiments {
 double scheduled_lr(const sigma_reparam::ScheduleSpec& schedule, double base_lr, int64_t step,
                     int64_t total);
 
-// True for parameters that are exempt from weight decay: biases, norms, gamma, position
-// embeddings and the class token.
-bool is_no_decay_parameter(const std::string& name, const at::Tensor& parameter);
+// True for parameters that are exempt from weight decay: biases, norms and gamma (0-D or 1-D),
+// and those the model declares (`declared`, from models::no_decay_names: e.g. a ViT's position
+// embedding and class token).
+bool is_no_decay_parameter(const std::string& name, const at::Tensor& parameter,
+                           const std::set<std::string>& declared);
 
 // True for parameters LARS scales by their trust ratio: every tensor of two or more dimensions
 // (weight matrices, convolution kernels, position embeddings, the class token), as MoCo v3's and

@@ -21,6 +21,8 @@
 
 #include "experiments/engine/layer_stats.h"
 #include "experiments/engine/optimizer.h"
+#include "models/parameter_rules.h"
+#include "models/vit.h"
 #include "experiments/engine/spec_io.h"
 #include "experiments/vit/vit_task.h"
 
@@ -255,24 +257,47 @@ TEST(OptimizerTest, LarsScalesByTheTrustRatioAndSparesBiases) {
   EXPECT_NEAR(((layer->weight.detach() - w0).norm() / w0.norm()).item<double>(), 0.005, 1e-6);
 }
 
-TEST(OptimizerTest, NoDecayForBiasesNormsGammaAndEmbeddings) {
-  EXPECT_TRUE(is_no_decay_parameter("blocks.0.attn.qkv.bias", at::zeros({3})));
-  EXPECT_TRUE(is_no_decay_parameter("blocks.0.attn.qkv.gamma", at::zeros({})));
-  EXPECT_TRUE(is_no_decay_parameter("norm.weight", at::zeros({8})));
-  EXPECT_TRUE(is_no_decay_parameter("pos_embed", at::zeros({1, 17, 8})));
-  EXPECT_TRUE(is_no_decay_parameter("cls_token", at::zeros({1, 1, 8})));
-  EXPECT_FALSE(is_no_decay_parameter("blocks.0.attn.qkv.weight", at::zeros({24, 8})));
-  EXPECT_FALSE(is_no_decay_parameter("patch_embed.weight", at::zeros({8, 1, 7, 7})));
+TEST(OptimizerTest, NoDecayForBiasesNormsGammaAndWhatTheModelDeclares) {
+  const std::set<std::string> declared = {"pos_embed", "backbone.cls_token"};
+  EXPECT_TRUE(is_no_decay_parameter("blocks.0.attn.qkv.bias", at::zeros({3}), declared));
+  EXPECT_TRUE(is_no_decay_parameter("blocks.0.attn.qkv.gamma", at::zeros({}), declared));
+  EXPECT_TRUE(is_no_decay_parameter("norm.weight", at::zeros({8}), declared));
+  EXPECT_TRUE(is_no_decay_parameter("pos_embed", at::zeros({1, 17, 8}), declared));
+  EXPECT_TRUE(is_no_decay_parameter("backbone.cls_token", at::zeros({1, 1, 8}), declared));
+  // Names alone decide nothing: an undeclared "cls_token" of two dimensions decays.
+  EXPECT_FALSE(is_no_decay_parameter("cls_token", at::zeros({1, 1, 8}), declared));
+  EXPECT_FALSE(is_no_decay_parameter("blocks.0.attn.qkv.weight", at::zeros({24, 8}), declared));
+  EXPECT_FALSE(is_no_decay_parameter("patch_embed.weight", at::zeros({8, 1, 7, 7}), declared));
+}
+
+TEST(OptimizerTest, TheViTDeclaresItsClassTokenAndPositionsWithinAnyModel) {
+  models::VitConfig config;
+  config.transformer.width = 16;
+  config.transformer.heads = 2;
+  config.transformer.depth = 1;
+  config.transformer.mlp_ratio = 2;
+  struct Wrapper : torch::nn::Module {
+    explicit Wrapper(const models::VitConfig& c) {
+      backbone = register_module("backbone", models::VisionTransformer(c));
+    }
+    models::VisionTransformer backbone{nullptr};
+  };
+  Wrapper model(config);
+  EXPECT_EQ(models::no_decay_names(model),
+            (std::set<std::string>{"backbone.cls_token", "backbone.pos_embed"}));
+  EXPECT_EQ(models::no_decay_names(*model.backbone),
+            (std::set<std::string>{"cls_token", "pos_embed"}));
 }
 
 TEST(OptimizerTest, LarsAdaptsEmbeddingsWithoutDecayingThem) {
   // A position embedding: LARS scales its step by the trust ratio (no weight decay added); a
   // 1-D norm weight takes a plain SGD step.
-  struct Net : torch::nn::Module {
+  struct Net : torch::nn::Module, models::ParameterRules {
     Net() {
       pos = register_parameter("pos_embed", at::randn({1, 5, 4}));
       scale = register_parameter("norm_weight", at::ones({4}));
     }
+    std::vector<std::string> no_decay_parameters() const override { return {"pos_embed"}; }
     at::Tensor pos, scale;
   } net;
   sigma_reparam::OptimizerSpec spec;
